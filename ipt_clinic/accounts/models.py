@@ -1,0 +1,312 @@
+"""Clinics, their staff and roles, supervision links, and the append-only audit trail."""
+
+import zoneinfo
+from datetime import date
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils.timezone import localdate, now
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            "%(value)s is not a known time zone; use a name such as Europe/London.",
+            params={"value": value},
+        )
+
+
+class Clinic(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    timezone = models.CharField(
+        max_length=64,
+        default="Europe/London",
+        validators=[validate_timezone],
+        help_text="Sessions and reminders are shown in this time zone.",
+    )
+    default_session_minutes = models.PositiveSmallIntegerField(
+        default=50, validators=[MinValueValidator(15), MaxValueValidator(120)]
+    )
+    reminder_lead_hours = models.PositiveSmallIntegerField(
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(168)],
+        help_text="First reminder, this many hours before a session.",
+    )
+    second_reminder_lead_hours = models.PositiveSmallIntegerField(
+        default=2,
+        validators=[MaxValueValidator(48)],
+        help_text="Second reminder, this many hours before a session; 0 sends none.",
+    )
+    created_at = models.DateTimeField(default=now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(default_session_minutes__gte=15, default_session_minutes__lte=120),
+                name="clinic_session_minutes_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(reminder_lead_hours__gte=1, reminder_lead_hours__lte=168),
+                name="clinic_reminder_lead_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(second_reminder_lead_hours__lt=models.F("reminder_lead_hours"))
+                | Q(second_reminder_lead_hours=0),
+                name="clinic_second_reminder_before_first",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def clean(self) -> None:
+        if self.second_reminder_lead_hours and (
+            self.second_reminder_lead_hours >= self.reminder_lead_hours
+        ):
+            raise ValidationError(
+                {"second_reminder_lead_hours": "The second reminder must come after the first."}
+            )
+
+
+class UserQuerySet(models.QuerySet["User"]):
+    def in_clinic(self, clinic: Clinic) -> "UserQuerySet":
+        return self.filter(clinic=clinic)
+
+    def therapists(self) -> "UserQuerySet":
+        return self.filter(is_therapist=True, is_active=True)
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username: str | None) -> "User":
+        return self.get(email__iexact=self.normalize_email(username or ""))
+
+    def _create_user(self, email: str, password: str | None, **fields) -> "User":
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> "User":
+        fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> "User":
+        """The operator of the installation: no clinic, Django admin only."""
+        fields["is_superuser"] = True
+        return self._create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A member of a clinic's staff, signing in with an email address.
+
+    Roles are flags because one person often holds several (a supervisor who also treats).
+    A superuser is the operator of the installation and belongs to no clinic.
+    """
+
+    email = models.EmailField("email address", max_length=254, unique=True)
+    full_name = models.CharField(max_length=150)
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
+    )
+    is_therapist = models.BooleanField("therapist", default=False)
+    is_supervisor = models.BooleanField("supervisor", default=False)
+    is_clinic_admin = models.BooleanField("clinic admin", default=False)
+    is_active = models.BooleanField(
+        "active", default=True, help_text="Inactive staff cannot sign in; nothing is deleted."
+    )
+    date_joined = models.DateTimeField(default=now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["full_name", "email"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_unique_ci"),
+            models.CheckConstraint(
+                condition=Q(is_superuser=True) | Q(clinic__isnull=False),
+                name="user_staff_belongs_to_clinic",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    @property
+    def is_staff(self) -> bool:
+        """Django's admin is for the operator (superusers) only."""
+        return self.is_superuser
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def role_names(self) -> list[str]:
+        roles = [
+            ("therapist", self.is_therapist),
+            ("supervisor", self.is_supervisor),
+            ("clinic admin", self.is_clinic_admin),
+        ]
+        return [name for name, held in roles if held]
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = (self.email or "").strip().lower()
+        if not self.is_superuser and self.clinic_id is None:
+            raise ValidationError({"clinic": "Every member of staff belongs to a clinic."})
+
+
+class SupervisionQuerySet(models.QuerySet["Supervision"]):
+    def active_on(self, day: date) -> "SupervisionQuerySet":
+        return self.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day), starts_on__lte=day)
+
+    def active(self) -> "SupervisionQuerySet":
+        return self.active_on(localdate())
+
+
+class Supervision(models.Model):
+    """A supervisor is responsible for a therapist's caseload from starts_on to ends_on."""
+
+    supervisor = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="supervisions_given"
+    )
+    therapist = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="supervisions_received"
+    )
+    starts_on = models.DateField(default=localdate)
+    ends_on = models.DateField(null=True, blank=True, help_text="Leave empty while it lasts.")
+
+    objects = SupervisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(supervisor=models.F("therapist")),
+                name="supervision_not_self",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="supervision_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.supervisor} supervises {self.therapist}"
+
+    def clean(self) -> None:
+        errors = {}
+        supervisor = self.supervisor if self.supervisor_id else None
+        therapist = self.therapist if self.therapist_id else None
+        if supervisor and therapist:
+            if supervisor.clinic_id != therapist.clinic_id:
+                errors["therapist"] = "Supervisor and therapist must belong to the same clinic."
+            if supervisor.pk == therapist.pk:
+                errors["therapist"] = "Nobody supervises themselves."
+        if supervisor and not supervisor.is_supervisor:
+            errors["supervisor"] = "This person does not hold the supervisor role."
+        if therapist and not therapist.is_therapist:
+            errors["therapist"] = "This person does not hold the therapist role."
+        if self.ends_on and self.starts_on and self.ends_on < self.starts_on:
+            errors["ends_on"] = "The end date cannot come before the start date."
+        if errors:
+            raise ValidationError(errors)
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs):
+        raise AuditTrailIsAppendOnly("Audit events cannot be changed.")
+
+    def delete(self):
+        raise AuditTrailIsAppendOnly("Audit events cannot be deleted.")
+
+
+class AuditTrailIsAppendOnly(Exception):
+    pass
+
+
+class AuditEvent(models.Model):
+    """Who did what to which record, when and from where. Rows are written once, never changed.
+
+    The database enforces this too: on PostgreSQL a trigger (migration 0002) refuses UPDATE and
+    DELETE on this table. It never holds clinical text: only identifiers.
+    """
+
+    class Action(models.TextChoices):
+        VIEW = "view", "viewed"
+        CREATE = "create", "created"
+        UPDATE = "update", "updated"
+        SIGN = "sign", "signed"
+        AMEND = "amend", "amended"
+        ARCHIVE = "archive", "archived"
+        EXPORT = "export", "exported"
+        LOGIN = "login", "signed in"
+        LOGOUT = "logout", "signed out"
+        LOGIN_FAILED = "login_failed", "failed sign-in"
+        LOCKOUT = "lockout", "locked out"
+        SESSION_EXPIRED = "session_expired", "sign-in expired"
+        PASSWORD_CHANGE = "password_change", "changed password"
+        PASSWORD_RESET = "password_reset", "reset password"
+
+    class Outcome(models.TextChoices):
+        SUCCESS = "success", "success"
+        DENIED = "denied", "denied"
+        FAILURE = "failure", "failure"
+
+    at = models.DateTimeField(default=now, db_index=True)
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=32, choices=Action.choices)
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    # An id, not a foreign key: accounts sits below patients and never imports it.
+    patient_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.SUCCESS)
+    # Non-clinical context only, such as the address tried in a failed sign-in.
+    detail = models.CharField(max_length=255, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["clinic", "-at"], name="audit_clinic_time"),
+            models.Index(fields=["user", "-at"], name="audit_user_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.action} {self.object_type}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise AuditTrailIsAppendOnly("Audit events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditTrailIsAppendOnly("Audit events cannot be deleted.")

@@ -1,0 +1,48 @@
+"""Sign-in events go to the audit trail."""
+
+from axes.signals import user_locked_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from .audit import Action, Outcome, audit_record
+from .auth import normalised_login_email
+from .middleware import mark_sign_in
+from .models import User
+
+
+@receiver(user_logged_in)
+def audit_login(sender, request, user, **kwargs) -> None:
+    if request is not None and hasattr(request, "session"):
+        mark_sign_in(request.session)
+    audit_record(action=Action.LOGIN, request=request, user=user)
+
+
+@receiver(user_logged_out)
+def audit_logout(sender, request, user, **kwargs) -> None:
+    if user is not None:
+        audit_record(action=Action.LOGOUT, request=request, user=user)
+
+
+@receiver(user_login_failed)
+def audit_login_failed(sender, credentials, request=None, **kwargs) -> None:
+    email = normalised_login_email(request, credentials)
+    known = User.objects.filter(email__iexact=email).first() if email else None
+    audit_record(
+        action=Action.LOGIN_FAILED,
+        request=request,
+        user=known,
+        outcome=Outcome.FAILURE,
+        detail=f"attempted {email}" if known is None and email else "",
+    )
+
+
+@receiver(user_locked_out)
+def audit_lockout(sender, request, username, ip_address, **kwargs) -> None:
+    known = User.objects.filter(email__iexact=username).first() if username else None
+    audit_record(
+        action=Action.LOCKOUT,
+        request=request,
+        user=known,
+        outcome=Outcome.DENIED,
+        detail=f"attempted {username}" if known is None and username else "",
+    )

@@ -1,0 +1,87 @@
+"""The landing pages of each role, and the health check.
+
+They live in the project package, above every app, because later they gather from all of them.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from ipt_clinic.accounts.access import (
+    Role,
+    home_url_name,
+    role_required,
+    staff_for,
+    supervisees_for,
+    supervisions_for,
+    supervisors_of,
+)
+
+
+@login_required
+def home(request):
+    url_name = home_url_name(request.user)
+    if url_name:
+        return redirect(url_name)
+    if request.user.is_superuser:
+        return redirect("admin:index")
+    return render(request, "home/no_role.html", status=403)
+
+
+@role_required(Role.THERAPIST)
+def therapist_home(request):
+    return render(
+        request,
+        "home/therapist.html",
+        {
+            "nav": "therapist",
+            "supervisors": supervisors_of(request.user),
+            "today": _clinic_today(request.user),
+        },
+    )
+
+
+@role_required(Role.SUPERVISOR)
+def supervisor_home(request):
+    supervisees = supervisees_for(request.user).order_by("full_name")
+    return render(
+        request,
+        "home/supervisor.html",
+        {"nav": "supervisor", "supervisees": supervisees, "today": _clinic_today(request.user)},
+    )
+
+
+@role_required(Role.CLINIC_ADMIN)
+def clinic_admin_home(request):
+    staff = staff_for(request.user).order_by("-is_active", "full_name")
+    supervisions = (
+        supervisions_for(request.user)
+        .select_related("supervisor", "therapist")
+        .order_by("supervisor__full_name", "therapist__full_name")
+    )
+    return render(
+        request,
+        "home/clinic_admin.html",
+        {
+            "nav": "clinic",
+            "clinic": request.user.clinic,
+            "staff": staff,
+            "supervisions": supervisions,
+            "today": _clinic_today(request.user),
+        },
+    )
+
+
+@require_GET
+def healthz(request):
+    """For load balancers and docker-compose: the app answers and the database responds."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def _clinic_today(user):
+    return timezone.localdate(timezone=user.clinic.zone)

@@ -1,0 +1,132 @@
+"""People and places shared by every test: one clinic with its staff, and an outsider clinic."""
+
+import os
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from ipt_clinic.accounts.models import Clinic, Supervision, User
+
+# Playwright's sync API runs an event loop in the test thread; Django's async-safety check
+# would refuse ORM calls there. Tests only: never set in settings.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+PASSWORD = "correct horse battery staple"
+
+
+def pytest_report_header(config):
+    db = os.environ.get("DATABASE_URL", "")
+    lines = [f"database: {'PostgreSQL' if db.startswith('postgres') else 'SQLite (fallback)'}"]
+    lines.append(f"broker: {os.environ.get('CELERY_BROKER_URL') or 'none (filesystem)'}")
+    return lines
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Argon2 is the production hasher (tests/accounts/test_security_settings.py pins it);
+    # hashing a dozen test users with it per test would only slow the suite down.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_files(settings):
+    # The manifest storage needs collectstatic first; tests serve from the finders instead.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def require_postgres():
+    if connection.vendor != "postgresql":
+        if IN_CI:
+            pytest.fail("CI must run on PostgreSQL; DATABASE_URL is not set")
+        pytest.skip("needs PostgreSQL (the test command starts one when it is installed)")
+
+
+def make_user(email, clinic, *, name=None, **roles) -> User:
+    return User.objects.create_user(
+        email=email,
+        password=PASSWORD,
+        full_name=name or email.split("@")[0].title(),
+        clinic=clinic,
+        **roles,
+    )
+
+
+@pytest.fixture
+def clinic(db) -> Clinic:
+    return Clinic.objects.create(name="Test Clinic", timezone="Europe/London")
+
+
+@pytest.fixture
+def other_clinic(db) -> Clinic:
+    return Clinic.objects.create(name="Elsewhere Clinic", timezone="America/New_York")
+
+
+@pytest.fixture
+def therapist(clinic) -> User:
+    return make_user("tess@clinic.test", clinic, name="Tess Harper", is_therapist=True)
+
+
+@pytest.fixture
+def colleague(clinic) -> User:
+    """Another therapist of the same clinic, with a caseload of their own."""
+    return make_user("theo@clinic.test", clinic, name="Theo Okafor", is_therapist=True)
+
+
+@pytest.fixture
+def supervisor(clinic, therapist) -> User:
+    """Supervises `therapist` (not `colleague`)."""
+    user = make_user("sara@clinic.test", clinic, name="Sara Lindqvist", is_supervisor=True)
+    Supervision.objects.create(
+        supervisor=user,
+        therapist=therapist,
+        starts_on=timezone.localdate() - timedelta(days=30),
+    )
+    return user
+
+
+@pytest.fixture
+def clinic_admin(clinic) -> User:
+    return make_user("adam@clinic.test", clinic, name="Adam Reyes", is_clinic_admin=True)
+
+
+@pytest.fixture
+def other_admin(other_clinic) -> User:
+    return make_user("olga@elsewhere.test", other_clinic, is_clinic_admin=True)
+
+
+@pytest.fixture
+def other_therapist(other_clinic) -> User:
+    return make_user("otto@elsewhere.test", other_clinic, is_therapist=True)
+
+
+@pytest.fixture
+def inactive_user(clinic) -> User:
+    return make_user("ina@clinic.test", clinic, is_therapist=True, is_active=False)
+
+
+@pytest.fixture
+def operator(db) -> User:
+    return User.objects.create_superuser(
+        email="root@operator.test", password=PASSWORD, full_name="Operator"
+    )
+
+
+@pytest.fixture
+def client_for():
+    """client_for(user) -> a test client signed in as that user."""
+
+    def make(user: User | None) -> Client:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make

@@ -1,0 +1,149 @@
+"""Every URL pattern, for every kind of person, against an explicit expected status.
+
+Add a row to EXPECTED when you add a URL: test_every_url_is_in_the_table fails until you do.
+Statuses: 200 shown, 302 redirected (to sign-in for anonymous), 403 a page of another role,
+404 an object out of scope (never 403, so existence does not leak), 405 wrong method.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+PRINCIPALS = [
+    "anonymous",
+    "therapist",
+    "colleague",
+    "supervisor",
+    "clinic_admin",
+    "other_admin",
+    "other_therapist",
+    "inactive_user",
+]
+
+# Shorthands for common rows.
+PUBLIC = dict.fromkeys(PRINCIPALS, 200)
+SIGNED_IN_ONLY = {**dict.fromkeys(PRINCIPALS, 200), "anonymous": 302, "inactive_user": 302}
+
+
+def only(*allowed: str) -> dict[str, int]:
+    """A role page: 200 for the principals named, 403 for other staff, 302 for the signed out."""
+    row = {p: (200 if p in allowed else 403) for p in PRINCIPALS}
+    row["anonymous"] = row["inactive_user"] = 302
+    return row
+
+
+def no_kwargs(world) -> dict:
+    return {}
+
+
+# url name -> (kwargs for reverse, given the world of fixtures; expected status per principal)
+EXPECTED = {
+    "home": (no_kwargs, {**dict.fromkeys(PRINCIPALS, 302)}),
+    "therapist_home": (no_kwargs, only("therapist", "colleague", "other_therapist")),
+    "supervisor_home": (no_kwargs, only("supervisor")),
+    "clinic_admin_home": (no_kwargs, only("clinic_admin", "other_admin")),
+    "healthz": (no_kwargs, PUBLIC),
+    # Signed-in people are sent on from the sign-in page to their home.
+    "login": (
+        no_kwargs,
+        {**dict.fromkeys(PRINCIPALS, 302), "anonymous": 200, "inactive_user": 200},
+    ),
+    "logout": (no_kwargs, dict.fromkeys(PRINCIPALS, 405)),  # POST only
+    "password_change": (no_kwargs, SIGNED_IN_ONLY),
+    "password_change_done": (no_kwargs, SIGNED_IN_ONLY),
+    "password_reset": (no_kwargs, PUBLIC),
+    "password_reset_done": (no_kwargs, PUBLIC),
+    "password_reset_confirm": (
+        lambda world: {"uidb64": "MQ", "token": "not-a-valid-token"},
+        PUBLIC,  # renders "this link no longer works"
+    ),
+    "password_reset_complete": (no_kwargs, PUBLIC),
+}
+
+# Django's own admin is for the operator only; tested in test_operator_admin below.
+EXCLUDED_NAMESPACES = {"admin"}
+
+
+def all_url_names(resolver=None, namespace=None) -> set[str]:
+    names = set()
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = entry.namespace
+            if inner in EXCLUDED_NAMESPACES:
+                continue
+            prefix = f"{namespace}:{inner}" if namespace and inner else (inner or namespace)
+            names |= all_url_names(entry, prefix)
+        elif isinstance(entry, URLPattern) and entry.name:
+            names.add(f"{namespace}:{entry.name}" if namespace else entry.name)
+    return names
+
+
+def test_every_url_is_in_the_table():
+    names = all_url_names()
+    missing = sorted(names - EXPECTED.keys())
+    stale = sorted(EXPECTED.keys() - names)
+    assert not missing, f"URLs without an expected-status row: {missing}"
+    assert not stale, f"rows for URLs that no longer exist: {stale}"
+
+
+def test_unnamed_url_patterns_are_refused():
+    """A pattern without a name could not be listed in the table, so none may exist."""
+
+    def unnamed(resolver):
+        for entry in resolver.url_patterns:
+            if isinstance(entry, URLResolver):
+                if entry.namespace not in EXCLUDED_NAMESPACES:
+                    yield from unnamed(entry)
+            elif not entry.name:
+                yield str(entry.pattern)
+
+    assert list(unnamed(get_resolver())) == []
+
+
+@pytest.fixture
+def world(
+    request,
+    therapist,
+    colleague,
+    supervisor,
+    clinic_admin,
+    other_admin,
+    other_therapist,
+    inactive_user,
+):
+    """Everyone, and (as later issues add them) objects owned by each."""
+    return {
+        "anonymous": None,
+        "therapist": therapist,
+        "colleague": colleague,
+        "supervisor": supervisor,
+        "clinic_admin": clinic_admin,
+        "other_admin": other_admin,
+        "other_therapist": other_therapist,
+        "inactive_user": inactive_user,
+    }
+
+
+@pytest.mark.parametrize("principal", PRINCIPALS)
+@pytest.mark.parametrize("url_name", sorted(EXPECTED))
+def test_access(url_name, principal, world, client_for):
+    make_kwargs, expected = EXPECTED[url_name]
+    url = reverse(url_name, kwargs=make_kwargs(world))
+    response = client_for(world[principal]).get(url)
+    assert response.status_code == expected[principal], (
+        f"{principal} GET {url}: {response.status_code}, expected {expected[principal]}"
+    )
+    if response.status_code == 302 and principal in {"anonymous", "inactive_user"}:
+        assert response.url.startswith(reverse("login")), response.url
+
+
+@pytest.mark.parametrize(
+    "principal", ["therapist", "supervisor", "clinic_admin", "other_admin", "inactive_user"]
+)
+def test_operator_admin_is_closed_to_clinic_staff(principal, world, client_for):
+    response = client_for(world[principal]).get(reverse("admin:index"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("admin:login"))
+
+
+def test_operator_admin_opens_for_superuser(operator, client_for):
+    assert client_for(operator).get(reverse("admin:index")).status_code == 200
