@@ -12,6 +12,8 @@ urlpatterns = [
     path("supervision/", views.supervisor_home, name="supervisor_home"),
     path("clinic/", views.clinic_admin_home, name="clinic_admin_home"),
     path("accounts/", include("ipt_clinic.accounts.urls")),
+    path("patients/", include("patients.urls")),
+    path("", include("sessions.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

@@ -19,6 +19,8 @@ from ipt_clinic.accounts.access import (
     supervisions_for,
     supervisors_of,
 )
+from ipt_clinic.accounts.audit import Action, audit_record
+from sessions.selectors import open_courses_for_home
 
 
 @login_required
@@ -33,13 +35,18 @@ def home(request):
 
 @role_required(Role.THERAPIST)
 def therapist_home(request):
+    """Today's work: the therapist's open courses, soonest appointment first."""
+    courses = open_courses_for_home(request.user)
+    audit_record(action=Action.VIEW, request=request, detail="therapist home: open courses")
     return render(
         request,
         "home/therapist.html",
         {
             "nav": "therapist",
+            "courses": courses,
             "supervisors": supervisors_of(request.user),
             "today": _clinic_today(request.user),
+            "zone": request.user.clinic.zone,
         },
     )
 

@@ -138,3 +138,13 @@ def clinical_owner_ids(user) -> QuerySet:
 def roster_clinic_id(user) -> int | None:
     """The clinic whose patient roster (names, contact, therapist) this user may list."""
     return user.clinic_id if has_role(user, Role.CLINIC_ADMIN) else None
+
+
+def editable_owner_ids(user) -> QuerySet:
+    """Ids of the therapists whose clinical records this user may change: their own only.
+
+    Supervisors read their supervisees' records but never write them.
+    """
+    if not has_role(user, Role.THERAPIST):
+        return User.objects.none().values("pk")
+    return staff_for(user).filter(pk=user.pk).values("pk")

@@ -1,0 +1,54 @@
+"""Writes to patients: each in a transaction, each audited."""
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from ipt_clinic.accounts.audit import Action, audit_record
+from ipt_clinic.accounts.models import User
+
+from .models import Patient
+
+
+@transaction.atomic
+def patient_create(*, request: HttpRequest, therapist: User, patient: Patient) -> Patient:
+    """Save a new patient (built and validated by a form) on the therapist's caseload."""
+    patient.clinic_id = therapist.clinic_id
+    patient.therapist = therapist
+    patient.full_clean()
+    patient.save()
+    audit_record(action=Action.CREATE, request=request, obj=patient, patient_id=patient.pk)
+    return patient
+
+
+@transaction.atomic
+def patient_update(*, request: HttpRequest, patient: Patient) -> Patient:
+    patient.full_clean()
+    patient.save()
+    audit_record(action=Action.UPDATE, request=request, obj=patient, patient_id=patient.pk)
+    return patient
+
+
+@transaction.atomic
+def patient_archive(*, request: HttpRequest, patient: Patient) -> Patient:
+    """Archive instead of delete: the record stays, out of the everyday caseload."""
+    patient.status = Patient.Status.ARCHIVED
+    patient.archived_at = timezone.now()
+    patient.save(update_fields=["status", "archived_at", "updated_at"])
+    audit_record(action=Action.ARCHIVE, request=request, obj=patient, patient_id=patient.pk)
+    return patient
+
+
+@transaction.atomic
+def patient_restore(*, request: HttpRequest, patient: Patient) -> Patient:
+    patient.status = Patient.Status.ACTIVE
+    patient.archived_at = None
+    patient.save(update_fields=["status", "archived_at", "updated_at"])
+    audit_record(
+        action=Action.UPDATE,
+        request=request,
+        obj=patient,
+        patient_id=patient.pk,
+        detail="restored from archive",
+    )
+    return patient

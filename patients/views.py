@@ -1,0 +1,122 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from ipt_clinic.accounts.access import Role, role_required
+from ipt_clinic.accounts.audit import Action, audit_record
+
+from . import services
+from .forms import CaseloadFilterForm, PatientForm
+from .models import Patient
+from .selectors import patient_get_for, patient_get_for_edit, patients_for, roster_for
+
+PAGE_SIZE = 25
+CLINICAL_ROLES = (Role.THERAPIST, Role.SUPERVISOR)
+
+
+def _page(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+@role_required(*CLINICAL_ROLES)
+def patient_list(request):
+    filters = CaseloadFilterForm(request.GET or None)
+    patients = filters.filter(patients_for(request.user)).order_by("family_name", "given_name")
+    page = _page(request, patients)
+    audit_record(action=Action.VIEW, request=request, detail=f"caseload list page {page.number}")
+    return render(
+        request,
+        "patients/patient_list.html",
+        {
+            "nav": "patients",
+            "filters": filters,
+            "page": page,
+            "shows_others": request.user.is_supervisor,
+        },
+    )
+
+
+@role_required(Role.THERAPIST)
+def patient_create(request):
+    form = PatientForm(
+        request.POST or None, clinic_id=request.user.clinic_id, submit_label="Add patient"
+    )
+    if request.method == "POST" and form.is_valid():
+        patient = services.patient_create(
+            request=request, therapist=request.user, patient=form.save(commit=False)
+        )
+        messages.success(request, f"{patient.full_name} is on your caseload.")
+        return redirect("patients:detail", pk=patient.pk)
+    return render(
+        request,
+        "patients/patient_form.html",
+        {"nav": "patients", "form": form, "title": "Add a patient"},
+    )
+
+
+@role_required(*CLINICAL_ROLES)
+def patient_detail(request, pk: int):
+    patient = patient_get_for(request.user, pk)
+    audit_record(action=Action.VIEW, request=request, obj=patient, patient_id=patient.pk)
+    can_edit = patient.therapist_id == request.user.pk
+    return render(
+        request,
+        "patients/patient_detail.html",
+        {"nav": "patients", "patient": patient, "can_edit": can_edit},
+    )
+
+
+@role_required(Role.THERAPIST)
+def patient_edit(request, pk: int):
+    patient = patient_get_for_edit(request.user, pk)
+    form = PatientForm(
+        request.POST or None,
+        instance=patient,
+        clinic_id=request.user.clinic_id,
+        submit_label="Save changes",
+    )
+    if request.method == "POST" and form.is_valid():
+        services.patient_update(request=request, patient=form.save(commit=False))
+        messages.success(request, "Patient details saved.")
+        return redirect("patients:detail", pk=patient.pk)
+    if request.method == "GET":
+        audit_record(action=Action.VIEW, request=request, obj=patient, patient_id=patient.pk)
+    return render(
+        request,
+        "patients/patient_form.html",
+        {"nav": "patients", "form": form, "patient": patient, "title": f"Edit {patient.full_name}"},
+    )
+
+
+@require_POST
+@role_required(Role.THERAPIST)
+def patient_archive(request, pk: int):
+    patient = patient_get_for_edit(request.user, pk)
+    if not patient.is_archived:
+        services.patient_archive(request=request, patient=patient)
+        messages.success(request, f"{patient.full_name} is archived. Nothing was deleted.")
+    return redirect("patients:detail", pk=patient.pk)
+
+
+@require_POST
+@role_required(Role.THERAPIST)
+def patient_restore(request, pk: int):
+    patient = patient_get_for_edit(request.user, pk)
+    if patient.is_archived:
+        services.patient_restore(request=request, patient=patient)
+        messages.success(request, f"{patient.full_name} is back on your caseload.")
+    return redirect("patients:detail", pk=patient.pk)
+
+
+@role_required(Role.CLINIC_ADMIN)
+def patient_roster(request):
+    filters = CaseloadFilterForm(request.GET or None)
+    patients = filters.filter(roster_for(request.user)).order_by("family_name", "given_name")
+    page = _page(request, patients)
+    audit_record(action=Action.VIEW, request=request, detail=f"patient roster page {page.number}")
+    return render(
+        request,
+        "patients/patient_roster.html",
+        {"nav": "roster", "filters": filters, "page": page, "statuses": Patient.Status},
+    )

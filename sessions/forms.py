@@ -1,0 +1,282 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Layout, Row, Submit
+from django import forms
+from django.db import models
+from django.utils import timezone
+
+from patients.forms import DateInput
+
+from .models import (
+    ANSWER_CHOICES,
+    DIFFICULTY_CHOICES,
+    GAD7_ITEMS,
+    ITEM_FIELDS,
+    PHQ9_ITEMS,
+    Amendment,
+    Course,
+    Measure,
+    Technique,
+    TherapySession,
+)
+from .phases import MAX_SESSIONS, MIN_SESSIONS
+
+PLANNED_CHOICES = [(n, f"{n} sessions") for n in range(MIN_SESSIONS, MAX_SESSIONS + 1)]
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
+def _helper(*layout, submit: str | None = None, form_tag: bool = True) -> FormHelper:
+    helper = FormHelper()
+    helper.form_tag = form_tag
+    helper.layout = Layout(*layout, *([Submit("save", submit)] if submit else []))
+    return helper
+
+
+class CourseOpenForm(forms.ModelForm):
+    planned_sessions = forms.TypedChoiceField(
+        label="Planned sessions (the contract)", choices=PLANNED_CHOICES, coerce=int, initial=12
+    )
+
+    class Meta:
+        model = Course
+        fields = [
+            "planned_sessions",
+            "start_date",
+            "usual_weekday",
+            "usual_time",
+            "session_minutes",
+            "indication",
+        ]
+        labels = {
+            "usual_weekday": "Usual weekday",
+            "usual_time": "Usual time",
+            "session_minutes": "Session length (minutes)",
+        }
+        widgets = {
+            "start_date": DateInput(),
+            "usual_time": TimeInput(),
+            "indication": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            Row(Column("planned_sessions"), Column("start_date")),
+            Row(Column("usual_weekday"), Column("usual_time"), Column("session_minutes")),
+            "indication",
+            form_tag=False,
+        )
+
+    def clean_start_date(self):
+        start = self.cleaned_data["start_date"]
+        if start < timezone.localdate() - timezone.timedelta(days=365):
+            raise forms.ValidationError("A course cannot start more than a year ago.")
+        return start
+
+
+class MeasureForm(forms.Form):
+    """The items of a PHQ-9 or GAD-7. With optional=True an untouched form records nothing."""
+
+    def __init__(self, *args, kind: str, optional: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        self.optional = optional
+        questions = PHQ9_ITEMS if kind == Measure.Kind.PHQ9 else GAD7_ITEMS
+        for number, (field, question) in enumerate(zip(ITEM_FIELDS, questions, strict=False), 1):
+            self.fields[field] = forms.TypedChoiceField(
+                label=f"{number}. {question}",
+                choices=ANSWER_CHOICES,
+                coerce=int,
+                widget=forms.RadioSelect,
+                required=False,
+                empty_value=None,
+            )
+        if kind == Measure.Kind.PHQ9:
+            self.fields["difficulty"] = forms.TypedChoiceField(
+                label="10. If you checked off any problems, how difficult have these problems "
+                "made it for you to do your work, take care of things at home, or get "
+                "along with other people?",
+                choices=[("", "not answered"), *DIFFICULTY_CHOICES],
+                coerce=int,
+                required=False,
+                empty_value=None,
+            )
+        self.helper = _helper(*self.fields, form_tag=False)
+        self.helper.form_show_labels = True
+
+    @property
+    def item_fields(self) -> list[str]:
+        return ITEM_FIELDS[: Measure.ITEM_COUNT[self.kind]]
+
+    @property
+    def is_empty(self) -> bool:
+        return all(self.cleaned_data.get(f) is None for f in self.item_fields)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.optional and self.is_empty:
+            return cleaned
+        for field in self.item_fields:
+            if cleaned.get(field) is None and field not in self.errors:
+                self.add_error(field, "Answer this item (0 to 3).")
+        return cleaned
+
+    def answers(self) -> dict[str, int | None]:
+        answers = {f: self.cleaned_data[f] for f in self.item_fields}
+        if self.kind == Measure.Kind.PHQ9:
+            answers["difficulty"] = self.cleaned_data.get("difficulty")
+        return answers
+
+
+class ContractForm(forms.Form):
+    new_planned = forms.TypedChoiceField(
+        label="New number of sessions", choices=PLANNED_CHOICES, coerce=int
+    )
+    changed_on = forms.DateField(label="Agreed on", widget=DateInput(), initial=timezone.localdate)
+    reason = forms.CharField(label="Why", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    agreed_with_patient = forms.BooleanField(label="Agreed with the patient", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            Row(Column("new_planned"), Column("changed_on")),
+            "reason",
+            "agreed_with_patient",
+            submit="Change the contract",
+        )
+
+    def clean_changed_on(self):
+        day = self.cleaned_data["changed_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError("The date cannot be in the future.")
+        return day
+
+
+class CompleteCourseForm(forms.Form):
+    ended_on = forms.DateField(label="Completed on", widget=DateInput(), initial=timezone.localdate)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="complete", **kwargs)
+        self.helper = _helper("ended_on", submit="Complete the course", form_tag=False)
+
+
+class EndEarlyForm(forms.Form):
+    ended_on = forms.DateField(label="Ended on", widget=DateInput(), initial=timezone.localdate)
+    reason = forms.CharField(
+        label="Why the course ends early", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="early", **kwargs)
+        self.helper = _helper("ended_on", "reason", submit="End the course early", form_tag=False)
+
+
+class RescheduleForm(forms.Form):
+    day = forms.DateField(label="Date", widget=DateInput())
+    at = forms.TimeField(label="Time (clinic time)", widget=TimeInput())
+    planned_minutes = forms.IntegerField(label="Length (minutes)", min_value=15, max_value=120)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            Row(Column("day"), Column("at"), Column("planned_minutes")), submit="Move the session"
+        )
+
+
+class AttendanceForm(forms.Form):
+    attendance = forms.ChoiceField(
+        label="What happened",
+        choices=[
+            (value, label)
+            for value, label in TherapySession.Attendance.choices
+            if value != TherapySession.Attendance.SCHEDULED
+        ],
+        widget=forms.RadioSelect,
+    )
+    actual_minutes = forms.IntegerField(
+        label="Minutes (if attended)", min_value=1, max_value=180, required=False
+    )
+    cancelled_by = forms.ChoiceField(
+        label="Cancelled by (if cancelled)",
+        choices=[("", "-"), *TherapySession.CancelledBy.choices],
+        required=False,
+    )
+    cancellation_reason = forms.CharField(
+        label="Reason (if cancelled)", max_length=200, required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            "attendance",
+            Row(Column("actual_minutes"), Column("cancelled_by"), Column("cancellation_reason")),
+            submit="Record attendance",
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        attendance = cleaned.get("attendance")
+        if attendance == TherapySession.Attendance.ATTENDED and not cleaned.get("actual_minutes"):
+            self.add_error("actual_minutes", "Give the minutes of an attended session.")
+        if attendance == TherapySession.Attendance.CANCELLED and not cleaned.get("cancelled_by"):
+            self.add_error("cancelled_by", "Say who cancelled.")
+        return cleaned
+
+
+def note_form_class(fields: list[str]) -> type[forms.ModelForm]:
+    """A ModelForm with the note fields of one phase."""
+
+    class NoteForm(forms.ModelForm):
+        class Meta:
+            model = TherapySession
+            widgets = {
+                name: forms.Textarea(attrs={"rows": 3})
+                for name in fields
+                if isinstance(TherapySession._meta.get_field(name), models.TextField)
+            }
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            if "techniques" in self.fields:
+                self.fields["techniques"] = forms.MultipleChoiceField(
+                    label="Techniques used",
+                    choices=Technique.choices,
+                    required=False,
+                    widget=forms.CheckboxSelectMultiple,
+                    initial=self.instance.techniques,
+                )
+            self.helper = _helper(*self.fields, submit="Save the note")
+
+    NoteForm.Meta.fields = fields
+    return NoteForm
+
+
+class PrivateNoteForm(forms.Form):
+    text = forms.CharField(
+        label="Private note (only you can read this)",
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Your own process notes. Not part of the record: never shown to supervisors "
+        "or admins, never exported.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper("text", submit="Save private note")
+
+
+class AmendmentForm(forms.ModelForm):
+    class Meta:
+        model = Amendment
+        fields = ["reason", "text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper("reason", "text", submit="Add the amendment")

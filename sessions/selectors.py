@@ -1,0 +1,139 @@
+"""Reads of courses, sessions and measures, always scoped by ipt_clinic.accounts.access."""
+
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.shortcuts import get_object_or_404
+
+from ipt_clinic.accounts.access import clinical_owner_ids, editable_owner_ids
+
+from .models import Course, Measure, PrivateNote, TherapySession
+
+
+def courses_for(user) -> QuerySet[Course]:
+    """Courses the user may read: their own, or those of therapists they supervise today."""
+    return Course.objects.filter(
+        patient__clinic_id=user.clinic_id, therapist_id__in=clinical_owner_ids(user)
+    )
+
+
+def courses_editable_by(user) -> QuerySet[Course]:
+    return Course.objects.filter(
+        patient__clinic_id=user.clinic_id, therapist_id__in=editable_owner_ids(user)
+    )
+
+
+def _with_people(courses: QuerySet[Course]) -> QuerySet[Course]:
+    return courses.select_related("patient", "therapist", "patient__clinic")
+
+
+def course_get_for(user, pk: int) -> Course:
+    return get_object_or_404(_with_people(courses_for(user)), pk=pk)
+
+
+def course_get_for_edit(user, pk: int) -> Course:
+    return get_object_or_404(_with_people(courses_editable_by(user)), pk=pk)
+
+
+def course_get_for_page(user, pk: int) -> Course:
+    """A course with everything its page shows, in a fixed number of queries."""
+    courses = _with_people(courses_for(user)).prefetch_related(
+        Prefetch("sessions", queryset=TherapySession.objects.order_by("number")),
+        Prefetch(
+            "measures",
+            queryset=Measure.objects.select_related("session").order_by("administered_on", "pk"),
+        ),
+        "contract_changes__changed_by",
+    )
+    course = get_object_or_404(courses, pk=pk)
+    # Each prefetched session points back at this very course object (no query per row).
+    for session in course.sessions.all():
+        session.course = course
+    return course
+
+
+def sessions_for(user) -> QuerySet[TherapySession]:
+    return TherapySession.objects.filter(
+        course__patient__clinic_id=user.clinic_id,
+        course__therapist_id__in=clinical_owner_ids(user),
+    )
+
+
+def sessions_editable_by(user) -> QuerySet[TherapySession]:
+    return TherapySession.objects.filter(
+        course__patient__clinic_id=user.clinic_id,
+        course__therapist_id__in=editable_owner_ids(user),
+    )
+
+
+def _session_with_course(sessions: QuerySet[TherapySession]) -> QuerySet[TherapySession]:
+    return sessions.select_related(
+        "course", "course__patient", "course__patient__clinic", "course__therapist", "signed_by"
+    )
+
+
+def session_get_for(user, pk: int) -> TherapySession:
+    return get_object_or_404(_session_with_course(sessions_for(user)), pk=pk)
+
+
+def session_get_for_edit(user, pk: int) -> TherapySession:
+    return get_object_or_404(_session_with_course(sessions_editable_by(user)), pk=pk)
+
+
+def private_note_of(user, session: TherapySession) -> PrivateNote | None:
+    """The user's own private note on a session; nobody else's is ever returned."""
+    return PrivateNote.objects.filter(session=session, author=user).first()
+
+
+def session_measures(session: TherapySession) -> dict[str, Measure]:
+    return {m.kind: m for m in Measure.objects.filter(session=session)}
+
+
+def _latest_phq9_total(course_ref: str = "pk"):
+    return Subquery(
+        Measure.objects.filter(course=OuterRef(course_ref), kind=Measure.Kind.PHQ9)
+        .order_by("-administered_on", "-pk")
+        .values("total")[:1]
+    )
+
+
+def _first_phq9_total(course_ref: str = "pk"):
+    return Subquery(
+        Measure.objects.filter(course=OuterRef(course_ref), kind=Measure.Kind.PHQ9)
+        .order_by("administered_on", "pk")
+        .values("total")[:1]
+    )
+
+
+def _next_session_start():
+    return Subquery(
+        TherapySession.objects.filter(
+            course=OuterRef("pk"), attendance=TherapySession.Attendance.SCHEDULED
+        )
+        .order_by("scheduled_start")
+        .values("scheduled_start")[:1]
+    )
+
+
+def with_progress(courses: QuerySet[Course]) -> QuerySet[Course]:
+    """Annotate sessions held, next appointment and PHQ-9 baseline/latest: one query in all."""
+    return courses.annotate(
+        held_count=Count("sessions", filter=Q(sessions__attendance="attended"), distinct=True),
+        happened_count=Count(
+            "sessions", filter=Q(sessions__attendance__in=["attended", "no_show"]), distinct=True
+        ),
+        next_start=_next_session_start(),
+        phq9_baseline=_first_phq9_total(),
+        phq9_latest=_latest_phq9_total(),
+    )
+
+
+def open_courses_for_home(user) -> QuerySet[Course]:
+    """The therapist's own open courses for the home page, soonest appointment first."""
+    return (
+        with_progress(courses_editable_by(user).open())
+        .select_related("patient")
+        .order_by("next_start", "pk")
+    )
+
+
+def courses_of_patient(user, patient) -> QuerySet[Course]:
+    return with_progress(courses_for(user).filter(patient=patient)).order_by("-start_date", "-pk")

@@ -1,0 +1,385 @@
+"""Writes to courses, sessions and measures: each in one transaction, each audited."""
+
+from datetime import date, datetime, time
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from ipt_clinic.accounts.audit import Action, audit_record
+from ipt_clinic.accounts.models import User
+from patients.models import Patient
+
+from .models import (
+    Amendment,
+    Course,
+    CourseContractChange,
+    Measure,
+    PrivateNote,
+    TherapySession,
+)
+from .scheduling import first_weekday_on_or_after, weekly_starts
+
+Attendance = TherapySession.Attendance
+
+
+def _audit(request, action, obj, course: Course, detail: str = "") -> None:
+    audit_record(
+        action=action, request=request, obj=obj, patient_id=course.patient_id, detail=detail
+    )
+
+
+# --- Courses --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def course_open(
+    *,
+    request: HttpRequest,
+    patient: Patient,
+    therapist: User,
+    planned_sessions: int,
+    start_date: date,
+    usual_weekday: int,
+    usual_time: time,
+    session_minutes: int,
+    indication: str,
+    baseline: dict[str, dict[str, int]] | None = None,
+) -> Course:
+    """Open a course and book its sessions weekly in the clinic's time zone.
+
+    `baseline` maps a measure kind to its item answers, taken at the assessment.
+    """
+    if patient.is_archived:
+        raise ValidationError("Restore the patient from the archive before opening a course.")
+    if Course.objects.filter(patient=patient).open().exists():
+        raise ValidationError("This patient already has an open IPT course.")
+    course = Course(
+        patient=patient,
+        therapist=therapist,
+        planned_sessions=planned_sessions,
+        start_date=start_date,
+        usual_weekday=usual_weekday,
+        usual_time=usual_time,
+        session_minutes=session_minutes,
+        indication=indication,
+    )
+    course.full_clean()
+    course.save()
+    first_day = first_weekday_on_or_after(start_date, usual_weekday)
+    starts = weekly_starts(first_day, usual_time, patient.clinic.zone, planned_sessions)
+    TherapySession.objects.bulk_create(
+        TherapySession(
+            course=course, number=n, scheduled_start=start, planned_minutes=session_minutes
+        )
+        for n, start in enumerate(starts, start=1)
+    )
+    for kind, answers in (baseline or {}).items():
+        measure = Measure(
+            course=course, kind=kind, administered_on=start_date, recorded_by=therapist, **answers
+        )
+        measure.full_clean()
+        measure.save()
+    _audit(request, Action.CREATE, course, course)
+    return course
+
+
+def _held_up_to(course: Course) -> int:
+    """The highest session number already used up (attended or missed)."""
+    last = course.sessions.happened().order_by("-number").values_list("number", flat=True).first()
+    return last or 0
+
+
+@transaction.atomic
+def course_renegotiate(
+    *,
+    request: HttpRequest,
+    course: Course,
+    new_planned: int,
+    reason: str,
+    agreed_with_patient: bool,
+    changed_on: date,
+) -> CourseContractChange:
+    """Change the number of sessions (12-16, never below those already held) and log it.
+
+    Added sessions are booked weekly after the last one; sessions beyond a shortened
+    contract are cancelled, not deleted.
+    """
+    course = Course.objects.select_for_update().get(pk=course.pk)
+    if not course.is_open:
+        raise ValidationError("The contract of a closed course cannot change.")
+    if new_planned == course.planned_sessions:
+        raise ValidationError({"new_planned": "That is the current number of sessions."})
+    held = _held_up_to(course)
+    if new_planned < held:
+        raise ValidationError(
+            {
+                "new_planned": f"Session {held} has already taken place; "
+                f"the contract cannot end before it."
+            }
+        )
+    change = CourseContractChange(
+        course=course,
+        old_planned=course.planned_sessions,
+        new_planned=new_planned,
+        reason=reason,
+        agreed_with_patient=agreed_with_patient,
+        changed_on=changed_on,
+        changed_by=request.user,
+    )
+    change.full_clean()
+    change.save()
+
+    sessions = {s.number: s for s in course.sessions.all()}
+    if new_planned > course.planned_sessions:
+        _book_sessions(course, sessions, range(course.planned_sessions + 1, new_planned + 1))
+    else:
+        TherapySession.objects.filter(
+            course=course, number__gt=new_planned, attendance=Attendance.SCHEDULED
+        ).update(
+            attendance=Attendance.CANCELLED,
+            cancelled_by=TherapySession.CancelledBy.CLINIC,
+            cancellation_reason="contract shortened",
+            updated_at=timezone.now(),
+        )
+    course.planned_sessions = new_planned
+    course.save(update_fields=["planned_sessions", "updated_at"])
+    _audit(
+        request,
+        Action.UPDATE,
+        course,
+        course,
+        detail=f"contract {change.old_planned} -> {change.new_planned}",
+    )
+    return change
+
+
+def _book_sessions(course: Course, existing: dict[int, TherapySession], numbers) -> None:
+    """Book `numbers` weekly after the latest appointment; reuse cancelled slots."""
+    zone = course.patient.clinic.zone
+    last_start = max(s.scheduled_start for s in existing.values())
+    last_local_day = timezone.localtime(last_start, zone).date()
+    numbers = list(numbers)
+    starts = weekly_starts(last_local_day, course.usual_time, zone, len(numbers) + 1)[1:]
+    for number, start in zip(numbers, starts, strict=True):
+        session = existing.get(number)
+        if session is None:
+            TherapySession.objects.create(
+                course=course,
+                number=number,
+                scheduled_start=start,
+                planned_minutes=course.session_minutes,
+            )
+        elif session.attendance == Attendance.CANCELLED:
+            session.attendance = Attendance.SCHEDULED
+            session.scheduled_start = start
+            session.cancelled_by = ""
+            session.cancellation_reason = ""
+            session.save()
+
+
+def _cancel_remaining(course: Course, reason: str) -> None:
+    TherapySession.objects.filter(course=course, attendance=Attendance.SCHEDULED).update(
+        attendance=Attendance.CANCELLED,
+        cancelled_by=TherapySession.CancelledBy.CLINIC,
+        cancellation_reason=reason,
+        updated_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def course_complete(*, request: HttpRequest, course: Course, ended_on: date) -> Course:
+    if course.status != Course.Status.ACTIVE:
+        raise ValidationError("Only an active course can be completed.")
+    held_termination = [s for s in course.sessions.held() if s.number > course.planned_sessions - 3]
+    if not held_termination:
+        raise ValidationError(
+            "A course is completed after its termination phase: no termination-phase session "
+            "has been held yet. End it early instead if treatment stops now."
+        )
+    _cancel_remaining(course, "course completed")
+    course.status = Course.Status.COMPLETED
+    course.ended_on = ended_on
+    course.save(update_fields=["status", "ended_on", "updated_at"])
+    _audit(request, Action.UPDATE, course, course, detail="completed")
+    return course
+
+
+@transaction.atomic
+def course_end_early(
+    *, request: HttpRequest, course: Course, reason: str, ended_on: date
+) -> Course:
+    if not course.is_open:
+        raise ValidationError("This course is already closed.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the course ends early."})
+    _cancel_remaining(course, "course ended early")
+    course.status = Course.Status.ENDED_EARLY
+    course.end_reason = reason.strip()
+    course.ended_on = ended_on
+    course.save(update_fields=["status", "end_reason", "ended_on", "updated_at"])
+    _audit(request, Action.UPDATE, course, course, detail="ended early")
+    return course
+
+
+# --- Sessions -------------------------------------------------------------------------------
+
+
+def _check_changeable(session: TherapySession) -> None:
+    if not session.course.is_open:
+        raise ValidationError("This course is closed; its sessions can no longer change.")
+
+
+@transaction.atomic
+def session_reschedule(
+    *, request: HttpRequest, session: TherapySession, new_start: datetime, planned_minutes: int
+) -> TherapySession:
+    _check_changeable(session)
+    if session.attendance != Attendance.SCHEDULED:
+        raise ValidationError("Only a session that is still scheduled can be moved.")
+    session.scheduled_start = new_start
+    session.planned_minutes = planned_minutes
+    session.full_clean()
+    session.save(update_fields=["scheduled_start", "planned_minutes", "updated_at"])
+    _audit(request, Action.UPDATE, session, session.course, detail="rescheduled")
+    return session
+
+
+@transaction.atomic
+def session_record_attendance(
+    *,
+    request: HttpRequest,
+    session: TherapySession,
+    attendance: str,
+    actual_minutes: int | None = None,
+    cancelled_by: str = "",
+    cancellation_reason: str = "",
+) -> TherapySession:
+    _check_changeable(session)
+    if session.is_signed:
+        raise ValidationError("The note is signed; attendance can no longer change.")
+    if attendance != Attendance.CANCELLED and session.scheduled_start > timezone.now():
+        raise ValidationError("This session has not started yet: it can only be cancelled.")
+    session.attendance = attendance
+    session.actual_minutes = actual_minutes if attendance == Attendance.ATTENDED else None
+    session.cancelled_by = cancelled_by if attendance == Attendance.CANCELLED else ""
+    session.cancellation_reason = cancellation_reason if attendance == Attendance.CANCELLED else ""
+    session.full_clean()
+    session.save()
+    course = session.course
+    if attendance == Attendance.ATTENDED and course.status == Course.Status.PLANNED:
+        course.status = Course.Status.ACTIVE
+        course.save(update_fields=["status", "updated_at"])
+    _audit(request, Action.UPDATE, session, course, detail=f"attendance {attendance}")
+    return session
+
+
+def _check_note_editable(session: TherapySession) -> None:
+    if session.is_signed:
+        raise ValidationError("The note is signed. Add an amendment instead.")
+    if session.attendance != Attendance.ATTENDED:
+        raise ValidationError("Record that the session took place before writing its note.")
+
+
+@transaction.atomic
+def session_note_save(
+    *, request: HttpRequest, session: TherapySession, fields: dict
+) -> TherapySession:
+    _check_note_editable(session)
+    for name, value in fields.items():
+        setattr(session, name, value)
+    session.full_clean()
+    session.save()
+    _audit(request, Action.UPDATE, session, session.course, detail="note")
+    return session
+
+
+def sign_problems(session: TherapySession, measures: dict[str, Measure]) -> list[str]:
+    """What stops the note from being signed, in words the therapist can act on."""
+    problems = []
+    if session.attendance != Attendance.ATTENDED:
+        problems.append("Only the note of an attended session can be signed.")
+    if not session.progress_note.strip():
+        problems.append("Write the progress note before signing.")
+    phq9 = measures.get(Measure.Kind.PHQ9)
+    if phq9 and phq9.self_harm_positive and not session.risk_check_note.strip():
+        problems.append("PHQ-9 item 9 is above 0: record the risk check before signing.")
+    return problems
+
+
+@transaction.atomic
+def session_sign(*, request: HttpRequest, session: TherapySession) -> TherapySession:
+    session = (
+        TherapySession.objects.select_for_update()
+        .select_related("course", "course__patient")
+        .get(pk=session.pk)
+    )
+    if session.is_signed:
+        raise ValidationError("This note is already signed.")
+    measures = {m.kind: m for m in session.measures.all()}
+    problems = sign_problems(session, measures)
+    if problems:
+        raise ValidationError(problems)
+    session.signed_at = timezone.now()
+    session.signed_by = request.user
+    session.save(update_fields=["signed_at", "signed_by", "updated_at"])
+    _audit(request, Action.SIGN, session, session.course)
+    return session
+
+
+@transaction.atomic
+def session_amend(
+    *, request: HttpRequest, session: TherapySession, reason: str, text: str
+) -> Amendment:
+    if not session.is_signed:
+        raise ValidationError("The note is not signed yet: edit it directly.")
+    amendment = Amendment(session=session, author=request.user, reason=reason, text=text)
+    amendment.full_clean()
+    amendment.save()
+    _audit(request, Action.AMEND, session, session.course)
+    return amendment
+
+
+@transaction.atomic
+def private_note_save(*, request: HttpRequest, session: TherapySession, text: str) -> PrivateNote:
+    note, _ = PrivateNote.objects.get_or_create(session=session, author=request.user)
+    note.text = text
+    note.save()
+    _audit(request, Action.UPDATE, session, session.course, detail="private note")
+    return note
+
+
+# --- Measures -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def measure_record(
+    *, request: HttpRequest, session: TherapySession, kind: str, answers: dict[str, int | None]
+) -> Measure:
+    """Record (or correct, until the note is signed) a session's PHQ-9 or GAD-7."""
+    _check_changeable(session)
+    if session.is_signed:
+        raise ValidationError("The session is signed; its measures are part of the record.")
+    if session.attendance != Attendance.ATTENDED:
+        raise ValidationError("Record that the session took place before scoring measures.")
+    measure = Measure.objects.filter(session=session, kind=kind).first()
+    created = measure is None
+    if created:
+        measure = Measure(
+            course=session.course, session=session, kind=kind, recorded_by=request.user
+        )
+    measure.administered_on = timezone.localtime(
+        session.scheduled_start, session.course.patient.clinic.zone
+    ).date()
+    for name, value in answers.items():
+        setattr(measure, name, value)
+    measure.full_clean()
+    measure.save()
+    audit_record(
+        action=Action.CREATE if created else Action.UPDATE,
+        request=request,
+        obj=measure,
+        patient_id=session.course.patient_id,
+    )
+    return measure

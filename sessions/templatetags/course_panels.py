@@ -1,0 +1,36 @@
+"""Panels the sessions app contributes to lower apps' pages (patients never imports sessions)."""
+
+from django import template
+
+from ..models import response_status
+from ..phases import phase_for
+from ..selectors import courses_of_patient
+
+register = template.Library()
+
+
+@register.inclusion_tag("sessions/_patient_courses.html", takes_context=True)
+def patient_courses(context, patient):
+    user = context["request"].user
+    courses = list(courses_of_patient(user, patient))
+    for course in courses:
+        course.outcome = response_status(course.phq9_baseline, course.phq9_latest)
+    return {
+        "patient": patient,
+        "courses": courses,
+        "can_open": patient.therapist_id == user.pk
+        and not patient.is_archived
+        and not any(c.is_open for c in courses),
+    }
+
+
+@register.filter
+def phase_of(number: int, planned: int) -> str:
+    """{{ session.number|phase_of:course.planned_sessions }} -> 'initial' / 'middle' / ..."""
+    return phase_for(min(max(number, 1), planned), planned).value
+
+
+@register.filter
+def next_number(course) -> int:
+    """The session the course is at: held so far plus one, within the contract."""
+    return min((course.happened_count or 0) + 1, course.planned_sessions)

@@ -1,0 +1,419 @@
+"""Course and session pages. Thin: selector -> form -> service -> redirect."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from ipt_clinic.accounts.access import Role, role_required
+from ipt_clinic.accounts.audit import Action, audit_record
+from patients.selectors import patient_get_for_edit
+
+from . import services
+from .charts import measure_chart
+from .forms import (
+    AmendmentForm,
+    AttendanceForm,
+    CompleteCourseForm,
+    ContractForm,
+    CourseOpenForm,
+    EndEarlyForm,
+    MeasureForm,
+    PrivateNoteForm,
+    RescheduleForm,
+    note_form_class,
+)
+from .models import COMMON_NOTE_FIELDS, PHASE_NOTE_FIELDS, Measure, response_status
+from .phases import Phase, should_raise_termination
+from .scheduling import local_datetime
+from .selectors import (
+    course_get_for_edit,
+    course_get_for_page,
+    private_note_of,
+    session_get_for,
+    session_get_for_edit,
+    session_measures,
+)
+
+CLINICAL_ROLES = (Role.THERAPIST, Role.SUPERVISOR)
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    """Show a service's refusal beside the field it names, or above the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _audit_view(request, obj, course) -> None:
+    audit_record(action=Action.VIEW, request=request, obj=obj, patient_id=course.patient_id)
+
+
+# --- Courses --------------------------------------------------------------------------------
+
+
+@role_required(Role.THERAPIST)
+def course_open(request, patient_pk: int):
+    patient = patient_get_for_edit(request.user, patient_pk)
+    clinic = patient.clinic
+    data = request.POST if request.method == "POST" else None
+    form = CourseOpenForm(
+        data,
+        initial={
+            "start_date": timezone.localdate(),
+            "session_minutes": clinic.default_session_minutes,
+            "usual_weekday": timezone.localdate().weekday(),
+        },
+    )
+    baseline_forms = [
+        MeasureForm(data, kind=Measure.Kind.PHQ9, optional=True, prefix="phq9"),
+        MeasureForm(data, kind=Measure.Kind.GAD7, optional=True, prefix="gad7"),
+    ]
+    if request.method == "POST" and form.is_valid() & all(f.is_valid() for f in baseline_forms):
+        try:
+            course = services.course_open(
+                request=request,
+                patient=patient,
+                therapist=request.user,
+                baseline={f.kind: f.answers() for f in baseline_forms if not f.is_empty},
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"Course opened: {course.planned_sessions} sessions booked.")
+            return redirect("sessions:course", pk=course.pk)
+    return render(
+        request,
+        "sessions/course_open.html",
+        {
+            "nav": "patients",
+            "patient": patient,
+            "form": form,
+            "baseline_forms": baseline_forms,
+        },
+    )
+
+
+def _course_context(request, course) -> dict:
+    sessions = list(course.sessions.all())
+    measures = list(course.measures.all())
+    phq9 = [m for m in measures if m.kind == Measure.Kind.PHQ9]
+    in_contract = [s for s in sessions if s.in_contract]
+    current = next((s for s in in_contract if s.attendance == "scheduled"), None)
+    held = sum(1 for s in sessions if s.attendance == "attended")
+    position = current.number if current else (in_contract[-1].number if in_contract else 0)
+    termination_raised = any(s.termination_raised for s in sessions)
+    baseline = phq9[0].total if phq9 else None
+    latest = phq9[-1].total if phq9 else None
+    return {
+        "nav": "patients",
+        "course": course,
+        "patient": course.patient,
+        "sessions": sessions,
+        "strip": in_contract,
+        "current": current,
+        "held": held,
+        "measures": measures,
+        "phq9_baseline": baseline,
+        "phq9_latest": latest,
+        "outcome": response_status(baseline, latest),
+        "risk_sessions": [m.session for m in phq9 if m.self_harm_positive and m.session_id],
+        "chart": measure_chart(course.planned_sessions, measures),
+        "prompt_termination": (
+            course.is_open
+            and position
+            and not termination_raised
+            and should_raise_termination(position, course.planned_sessions)
+        ),
+        "can_edit": course.therapist_id == request.user.pk and course.is_open,
+        "zone": course.patient.clinic.zone,
+    }
+
+
+@role_required(*CLINICAL_ROLES)
+def course_detail(request, pk: int):
+    course = course_get_for_page(request.user, pk)
+    _audit_view(request, course, course)
+    return render(request, "sessions/course_detail.html", _course_context(request, course))
+
+
+@role_required(Role.THERAPIST)
+def course_contract(request, pk: int):
+    course = course_get_for_edit(request.user, pk)
+    form = ContractForm(request.POST or None, initial={"new_planned": course.planned_sessions})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.course_renegotiate(request=request, course=course, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "The contract is changed and the change is logged.")
+            return redirect("sessions:course", pk=course.pk)
+    return render(
+        request,
+        "sessions/course_contract.html",
+        {"nav": "patients", "course": course, "form": form},
+    )
+
+
+@role_required(Role.THERAPIST)
+def course_close(request, pk: int):
+    course = course_get_for_edit(request.user, pk)
+    action = request.POST.get("action") if request.method == "POST" else None
+    complete_form = CompleteCourseForm(request.POST if action == "complete" else None)
+    early_form = EndEarlyForm(request.POST if action == "early" else None)
+    form = {"complete": complete_form, "early": early_form}.get(action)
+    if form is not None and form.is_valid():
+        try:
+            if action == "complete":
+                services.course_complete(request=request, course=course, **form.cleaned_data)
+            else:
+                services.course_end_early(request=request, course=course, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "The course is closed.")
+            return redirect("sessions:course", pk=course.pk)
+    return render(
+        request,
+        "sessions/course_close.html",
+        {
+            "nav": "patients",
+            "course": course,
+            "complete_form": complete_form,
+            "early_form": early_form,
+        },
+    )
+
+
+# --- Sessions -------------------------------------------------------------------------------
+
+
+@role_required(*CLINICAL_ROLES)
+def session_detail(request, pk: int):
+    session = session_get_for(request.user, pk)
+    course = session.course
+    _audit_view(request, session, course)
+    is_author = course.therapist_id == request.user.pk
+    measures = session_measures(session)
+    phase = session.phase
+    note_fields = PHASE_NOTE_FIELDS[phase] + COMMON_NOTE_FIELDS
+    private = private_note_of(request.user, session) if is_author else None
+    return render(
+        request,
+        "sessions/session_detail.html",
+        {
+            "nav": "patients",
+            "session": session,
+            "course": course,
+            "patient": course.patient,
+            "phase": phase,
+            "note_fields": [(session._meta.get_field(f), getattr(session, f)) for f in note_fields],
+            "measures": measures,
+            "amendments": session.amendments.select_related("author"),
+            "sign_problems": services.sign_problems(session, measures),
+            "can_edit": is_author and course.is_open,
+            "is_author": is_author,
+            "private_form": PrivateNoteForm(initial={"text": private.text if private else ""})
+            if is_author
+            else None,
+            "zone": course.patient.clinic.zone,
+            "Phase": Phase,
+        },
+    )
+
+
+@role_required(Role.THERAPIST)
+def session_reschedule(request, pk: int):
+    session = session_get_for_edit(request.user, pk)
+    zone = session.course.patient.clinic.zone
+    local = timezone.localtime(session.scheduled_start, zone)
+    form = RescheduleForm(
+        request.POST or None,
+        initial={
+            "day": local.date(),
+            "at": local.time(),
+            "planned_minutes": session.planned_minutes,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.session_reschedule(
+                request=request,
+                session=session,
+                new_start=local_datetime(data["day"], data["at"], zone),
+                planned_minutes=data["planned_minutes"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"Session {session.number} is moved.")
+            return redirect("sessions:session", pk=session.pk)
+    return render(
+        request,
+        "sessions/session_form.html",
+        {
+            "nav": "patients",
+            "session": session,
+            "form": form,
+            "title": f"Move session {session.number}",
+        },
+    )
+
+
+@role_required(Role.THERAPIST)
+def session_attendance(request, pk: int):
+    session = session_get_for_edit(request.user, pk)
+    form = AttendanceForm(
+        request.POST or None,
+        initial={
+            "attendance": session.attendance if session.attendance != "scheduled" else None,
+            "actual_minutes": session.actual_minutes or session.planned_minutes,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.session_record_attendance(
+                request=request, session=session, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"Attendance of session {session.number} recorded.")
+            return redirect("sessions:session", pk=session.pk)
+    return render(
+        request,
+        "sessions/session_form.html",
+        {
+            "nav": "patients",
+            "session": session,
+            "form": form,
+            "title": f"Attendance at session {session.number}",
+        },
+    )
+
+
+@role_required(Role.THERAPIST)
+def session_note(request, pk: int):
+    session = session_get_for_edit(request.user, pk)
+    phase = session.phase
+    form_class = note_form_class(PHASE_NOTE_FIELDS[phase] + COMMON_NOTE_FIELDS)
+    form = form_class(request.POST or None, instance=session)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.session_note_save(request=request, session=session, fields=form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Note saved. Sign it when it is complete.")
+            return redirect("sessions:session", pk=session.pk)
+    elif request.method == "GET":
+        _audit_view(request, session, session.course)
+    return render(
+        request,
+        "sessions/session_note.html",
+        {
+            "nav": "patients",
+            "session": session,
+            "form": form,
+            "phase": phase,
+            "measures": session_measures(session),
+        },
+    )
+
+
+@require_POST
+@role_required(Role.THERAPIST)
+def session_private_note(request, pk: int):
+    session = session_get_for_edit(request.user, pk)
+    form = PrivateNoteForm(request.POST)
+    if form.is_valid():
+        services.private_note_save(request=request, session=session, text=form.cleaned_data["text"])
+        messages.success(request, "Private note saved. Only you can read it.")
+    else:
+        messages.error(request, "The private note was not saved: " + form.errors.as_text())
+    return redirect("sessions:session", pk=session.pk)
+
+
+@require_POST
+@role_required(Role.THERAPIST)
+def session_sign(request, pk: int):
+    session = session_get_for_edit(request.user, pk)
+    try:
+        services.session_sign(request=request, session=session)
+    except ValidationError as error:
+        for problem in error.messages:
+            messages.error(request, problem)
+    else:
+        messages.success(request, "Note signed. From now on it changes only by amendment.")
+    return redirect("sessions:session", pk=session.pk)
+
+
+@role_required(Role.THERAPIST)
+def session_amend(request, pk: int):
+    session = session_get_for_edit(request.user, pk)
+    form = AmendmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.session_amend(request=request, session=session, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Amendment added; the signed original is kept.")
+            return redirect("sessions:session", pk=session.pk)
+    return render(
+        request,
+        "sessions/session_form.html",
+        {
+            "nav": "patients",
+            "session": session,
+            "form": form,
+            "title": f"Amend the signed note of session {session.number}",
+        },
+    )
+
+
+@role_required(Role.THERAPIST)
+def session_measure(request, pk: int, kind: str):
+    if kind not in Measure.Kind.values:
+        raise Http404
+    session = session_get_for_edit(request.user, pk)
+    existing = session_measures(session).get(kind)
+    initial = {f: getattr(existing, f) for f in MeasureForm(kind=kind).fields} if existing else {}
+    form = MeasureForm(request.POST or None, kind=kind, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            measure = services.measure_record(
+                request=request, session=session, kind=kind, answers=form.answers()
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"{measure.get_kind_display()} recorded: {measure.computed_total} "
+                f"({measure.band}).",
+            )
+            if measure.self_harm_positive:
+                messages.warning(
+                    request,
+                    "PHQ-9 item 9 is above 0: check risk with the patient "
+                    "and record the risk check in the note.",
+                )
+            return redirect("sessions:session", pk=session.pk)
+    return render(
+        request,
+        "sessions/measure_form.html",
+        {
+            "nav": "patients",
+            "session": session,
+            "form": form,
+            "kind_label": Measure.Kind(kind).label,
+        },
+    )
