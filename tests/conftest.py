@@ -130,3 +130,94 @@ def client_for():
         return client
 
     return make
+
+
+# --- Clinical objects --------------------------------------------------------------------------
+
+
+def request_as(user):
+    """A request carrying a user, for services that record who acted (audit trail)."""
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/")
+    request.user = user
+    return request
+
+
+def make_patient(therapist, *, record_number=None, **fields):
+    from patients.models import Patient
+
+    defaults = {
+        "given_name": "Pat",
+        "family_name": f"Example{Patient.objects.count() + 1}",
+        "date_of_birth": timezone.localdate().replace(year=1985),
+        "email": "pat@example.org",
+        "phone": "+44 7700 900123",
+        "reminder_consent": True,
+        "reminder_consent_on": timezone.localdate(),
+    }
+    defaults.update(fields)
+    number = record_number or f"R-{therapist.pk}-{Patient.objects.count() + 1}"
+    patient = Patient(
+        clinic=therapist.clinic, therapist=therapist, record_number=number, **defaults
+    )
+    patient.full_clean()
+    patient.save()
+    return patient
+
+
+def open_course(patient, *, planned=12, start=None, baseline=None):
+    """A course booked weekly from `start` (default: 3 weeks ago) at 10:00 clinic time."""
+    from datetime import time
+
+    from sessions import services
+
+    start = start or timezone.localdate() - timedelta(days=21)
+    return services.course_open(
+        request=request_as(patient.therapist),
+        patient=patient,
+        therapist=patient.therapist,
+        planned_sessions=planned,
+        start_date=start,
+        usual_weekday=start.weekday(),
+        usual_time=time(10, 0),
+        session_minutes=50,
+        indication="Moderate depression",
+        baseline=baseline,
+    )
+
+
+def attend(session, minutes=50):
+    from sessions import services
+
+    return services.session_record_attendance(
+        request=request_as(session.course.therapist),
+        session=session,
+        attendance="attended",
+        actual_minutes=minutes,
+    )
+
+
+@pytest.fixture
+def patient(therapist):
+    return make_patient(therapist, given_name="Alice", family_name="Archer")
+
+
+@pytest.fixture
+def course(patient):
+    return open_course(patient)
+
+
+@pytest.fixture
+def first_session(course):
+    return course.sessions.get(number=1)
+
+
+@pytest.fixture
+def colleague_patient(colleague):
+    return make_patient(colleague, given_name="Cora", family_name="Colleague")
+
+
+@pytest.fixture
+def colleague_course(colleague_patient):
+    return open_course(colleague_patient)

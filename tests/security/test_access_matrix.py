@@ -35,6 +35,39 @@ def no_kwargs(world) -> dict:
     return {}
 
 
+def own_patient(world) -> dict:
+    return {"pk": world["patient"].pk}
+
+
+def own_course(world) -> dict:
+    return {"pk": world["course"].pk}
+
+
+def own_session(world) -> dict:
+    return {"pk": world["session"].pk}
+
+
+def treating(therapist_only: bool = False) -> dict[str, int]:
+    """An object of `therapist`'s caseload: the therapist sees it, their supervisor reads it
+    (unless the page is for the treating therapist only: then the role gate says 403),
+    a colleague or another clinic's therapist gets 404, admins meet the role gate."""
+    row = {
+        "anonymous": 302,
+        "inactive_user": 302,
+        "therapist": 200,
+        "colleague": 404,
+        "other_therapist": 404,
+        "supervisor": 403 if therapist_only else 200,
+        "clinic_admin": 403,
+        "other_admin": 403,
+    }
+    return row
+
+
+POST_ONLY = dict.fromkeys(PRINCIPALS, 405)
+THERAPISTS = ("therapist", "colleague", "other_therapist")
+
+
 # url name -> (kwargs for reverse, given the world of fixtures; expected status per principal)
 EXPECTED = {
     "home": (no_kwargs, {**dict.fromkeys(PRINCIPALS, 302)}),
@@ -57,6 +90,33 @@ EXPECTED = {
         PUBLIC,  # renders "this link no longer works"
     ),
     "password_reset_complete": (no_kwargs, PUBLIC),
+    # Patients
+    "patients:list": (no_kwargs, only(*THERAPISTS, "supervisor")),
+    "patients:create": (no_kwargs, only(*THERAPISTS)),
+    "patients:roster": (no_kwargs, only("clinic_admin", "other_admin")),
+    "patients:detail": (own_patient, treating()),
+    "patients:edit": (own_patient, treating(therapist_only=True)),
+    "patients:archive": (own_patient, POST_ONLY),
+    "patients:restore": (own_patient, POST_ONLY),
+    # Courses and sessions
+    "sessions:course_open": (
+        lambda world: {"patient_pk": world["patient"].pk},
+        treating(therapist_only=True),
+    ),
+    "sessions:course": (own_course, treating()),
+    "sessions:course_contract": (own_course, treating(therapist_only=True)),
+    "sessions:course_close": (own_course, treating(therapist_only=True)),
+    "sessions:session": (own_session, treating()),
+    "sessions:session_reschedule": (own_session, treating(therapist_only=True)),
+    "sessions:session_attendance": (own_session, treating(therapist_only=True)),
+    "sessions:session_note": (own_session, treating(therapist_only=True)),
+    "sessions:session_amend": (own_session, treating(therapist_only=True)),
+    "sessions:session_measure": (
+        lambda world: {"pk": world["session"].pk, "kind": "phq9"},
+        treating(therapist_only=True),
+    ),
+    "sessions:session_private_note": (own_session, POST_ONLY),
+    "sessions:session_sign": (own_session, POST_ONLY),
 }
 
 # Django's own admin is for the operator only; tested in test_operator_admin below.
@@ -109,9 +169,15 @@ def world(
     other_admin,
     other_therapist,
     inactive_user,
+    patient,
+    course,
+    first_session,
 ):
-    """Everyone, and (as later issues add them) objects owned by each."""
+    """Everyone, and the objects of `therapist`'s caseload that the URLs point at."""
     return {
+        "patient": patient,
+        "course": course,
+        "session": first_session,
         "anonymous": None,
         "therapist": therapist,
         "colleague": colleague,
