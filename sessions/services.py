@@ -19,6 +19,7 @@ from .models import (
     PrivateNote,
     TherapySession,
 )
+from .phases import Phase
 from .scheduling import first_weekday_on_or_after, weekly_starts
 
 Attendance = TherapySession.Attendance
@@ -106,7 +107,7 @@ def course_renegotiate(
     Added sessions are booked weekly after the last one; sessions beyond a shortened
     contract are cancelled, not deleted.
     """
-    course = Course.objects.select_for_update().get(pk=course.pk)
+    course = _locked_course(course)
     if not course.is_open:
         raise ValidationError("The contract of a closed course cannot change.")
     if new_planned == course.planned_sessions:
@@ -188,8 +189,13 @@ def _cancel_remaining(course: Course, reason: str) -> None:
     )
 
 
+def _locked_course(course: Course) -> Course:
+    return Course.objects.select_for_update().get(pk=course.pk)
+
+
 @transaction.atomic
 def course_complete(*, request: HttpRequest, course: Course, ended_on: date) -> Course:
+    course = _locked_course(course)
     if course.status != Course.Status.ACTIVE:
         raise ValidationError("Only an active course can be completed.")
     held_termination = [s for s in course.sessions.held() if s.number > course.planned_sessions - 3]
@@ -210,6 +216,7 @@ def course_complete(*, request: HttpRequest, course: Course, ended_on: date) -> 
 def course_end_early(
     *, request: HttpRequest, course: Course, reason: str, ended_on: date
 ) -> Course:
+    course = _locked_course(course)
     if not course.is_open:
         raise ValidationError("This course is already closed.")
     if not reason.strip():
@@ -226,6 +233,14 @@ def course_end_early(
 # --- Sessions -------------------------------------------------------------------------------
 
 
+def _locked(session: TherapySession) -> TherapySession:
+    """The session's current row, locked for this transaction: a note signed a moment ago in
+    another tab must not be overwritten by a stale form."""
+    return TherapySession.objects.select_for_update(of=("self",)).select_related(
+        "course", "course__patient", "course__patient__clinic"
+    ).get(pk=session.pk)
+
+
 def _check_changeable(session: TherapySession) -> None:
     if not session.course.is_open:
         raise ValidationError("This course is closed; its sessions can no longer change.")
@@ -235,6 +250,7 @@ def _check_changeable(session: TherapySession) -> None:
 def session_reschedule(
     *, request: HttpRequest, session: TherapySession, new_start: datetime, planned_minutes: int
 ) -> TherapySession:
+    session = _locked(session)
     _check_changeable(session)
     if session.attendance != Attendance.SCHEDULED:
         raise ValidationError("Only a session that is still scheduled can be moved.")
@@ -256,6 +272,7 @@ def session_record_attendance(
     cancelled_by: str = "",
     cancellation_reason: str = "",
 ) -> TherapySession:
+    session = _locked(session)
     _check_changeable(session)
     if session.is_signed:
         raise ValidationError("The note is signed; attendance can no longer change.")
@@ -286,6 +303,7 @@ def _check_note_editable(session: TherapySession) -> None:
 def session_note_save(
     *, request: HttpRequest, session: TherapySession, fields: dict
 ) -> TherapySession:
+    session = _locked(session)
     _check_note_editable(session)
     for name, value in fields.items():
         setattr(session, name, value)
@@ -310,11 +328,7 @@ def sign_problems(session: TherapySession, measures: dict[str, Measure]) -> list
 
 @transaction.atomic
 def session_sign(*, request: HttpRequest, session: TherapySession) -> TherapySession:
-    session = (
-        TherapySession.objects.select_for_update()
-        .select_related("course", "course__patient")
-        .get(pk=session.pk)
-    )
+    session = _locked(session)
     if session.is_signed:
         raise ValidationError("This note is already signed.")
     measures = {m.kind: m for m in session.measures.all()}
@@ -332,6 +346,7 @@ def session_sign(*, request: HttpRequest, session: TherapySession) -> TherapySes
 def session_amend(
     *, request: HttpRequest, session: TherapySession, reason: str, text: str
 ) -> Amendment:
+    session = _locked(session)
     if not session.is_signed:
         raise ValidationError("The note is not signed yet: edit it directly.")
     amendment = Amendment(session=session, author=request.user, reason=reason, text=text)
@@ -358,6 +373,7 @@ def measure_record(
     *, request: HttpRequest, session: TherapySession, kind: str, answers: dict[str, int | None]
 ) -> Measure:
     """Record (or correct, until the note is signed) a session's PHQ-9 or GAD-7."""
+    session = _locked(session)
     _check_changeable(session)
     if session.is_signed:
         raise ValidationError("The session is signed; its measures are part of the record.")

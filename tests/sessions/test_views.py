@@ -1,0 +1,283 @@
+import re
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from ipt_clinic.accounts.models import AuditEvent
+from sessions import services
+from sessions.models import Course, Measure
+from tests.conftest import attend, make_patient, open_course, request_as
+
+
+def phq9_post(answers, difficulty="1"):
+    data = {f"item_{n}": str(a) for n, a in enumerate(answers, 1)}
+    data["difficulty"] = difficulty
+    return data
+
+
+def course_post(**overrides):
+    start = timezone.localdate()
+    data = {
+        "planned_sessions": "12",
+        "start_date": start.isoformat(),
+        "usual_weekday": str(start.weekday()),
+        "usual_time": "10:00",
+        "session_minutes": "50",
+        "indication": "Moderate depressive episode",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_open_course_with_baseline(client_for, therapist, patient):
+    data = course_post(**{f"phq9-{k}": v for k, v in phq9_post([2] * 8 + [0]).items()})
+    response = client_for(therapist).post(reverse("sessions:course_open", args=[patient.pk]), data)
+    course = Course.objects.get()
+    assert response.url == reverse("sessions:course", args=[course.pk])
+    assert course.measures.get().total == 16
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"planned_sessions": "11"}, "Select a valid choice"),
+        ({"planned_sessions": "17"}, "Select a valid choice"),
+        ({"usual_time": "25:00"}, "Enter a valid time"),
+        ({"start_date": "2020-01-01"}, "more than a year ago"),
+        ({"indication": ""}, "required"),
+        ({"phq9-item_1": "2"}, "Answer this item"),  # half a questionnaire
+        ({"phq9-item_1": "7"}, "Select a valid choice"),
+    ],
+)
+def test_open_course_bad_input_keeps_everything(client_for, therapist, patient, overrides, message):
+    response = client_for(therapist).post(
+        reverse("sessions:course_open", args=[patient.pk]),
+        course_post(**{"indication": "Kept text", **overrides}),
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert message in html
+    if "indication" not in overrides:
+        assert "Kept text" in html
+    assert not Course.objects.exists()
+
+
+def test_second_open_course_is_refused_with_a_message(client_for, therapist, course):
+    response = client_for(therapist).post(
+        reverse("sessions:course_open", args=[course.patient.pk]), course_post()
+    )
+    assert response.status_code == 200
+    assert b"already has an open IPT course" in response.content
+    assert Course.objects.count() == 1
+
+
+def test_measure_form_bad_input(client_for, therapist, first_session):
+    attend(first_session)
+    url = reverse("sessions:session_measure", args=[first_session.pk, "phq9"])
+    response = client_for(therapist).post(url, phq9_post([1, 1, 1]))
+    assert response.status_code == 200
+    assert response.content.decode().count("Answer this item") == 6
+    assert re.search(
+        r'name="item_1" value="1"\s+id="id_item_1_1" checked', response.content.decode()
+    )
+    assert not Measure.objects.exists()
+
+
+def test_unknown_measure_kind_is_404(client_for, therapist, first_session):
+    url = reverse("sessions:session_measure", args=[first_session.pk, "bdi"])
+    assert client_for(therapist).get(url).status_code == 404
+
+
+def test_attendance_form_needs_minutes_and_who_cancelled(client_for, therapist, first_session):
+    client = client_for(therapist)
+    url = reverse("sessions:session_attendance", args=[first_session.pk])
+    response = client.post(url, {"attendance": "attended", "actual_minutes": ""})
+    assert b"Give the minutes" in response.content
+    response = client.post(url, {"attendance": "cancelled", "cancellation_reason": "ill"})
+    assert b"Say who cancelled" in response.content and b'value="ill"' in response.content
+
+
+def test_contract_form_refuses_going_below_held_sessions(client_for, therapist, patient):
+    course = open_course(patient, start=timezone.localdate() - timedelta(weeks=13), planned=14)
+    for session in course.sessions.filter(number__lte=13):
+        attend(session)
+    response = client_for(therapist).post(
+        reverse("sessions:course_contract", args=[course.pk]),
+        {
+            "new_planned": "12",
+            "changed_on": timezone.localdate().isoformat(),
+            "reason": "patient wishes to stop sooner",
+            "agreed_with_patient": "on",
+        },
+    )
+    assert response.status_code == 200
+    assert b"Session 13 has already taken place" in response.content
+    assert b"patient wishes to stop sooner" in response.content
+
+
+def test_reschedule_moves_the_session_in_clinic_time(client_for, therapist, course):
+    session = course.sessions.get(number=8)
+    day = (timezone.localdate() + timedelta(days=60)).isoformat()
+    client_for(therapist).post(
+        reverse("sessions:session_reschedule", args=[session.pk]),
+        {"day": day, "at": "16:15", "planned_minutes": "45"},
+    )
+    session.refresh_from_db()
+    local = timezone.localtime(session.scheduled_start, therapist.clinic.zone)
+    assert (local.date().isoformat(), local.strftime("%H:%M")) == (day, "16:15")
+
+
+def test_phase_specific_note_form(client_for, therapist, patient):
+    course = open_course(patient, start=timezone.localdate() - timedelta(weeks=5))
+    client = client_for(therapist)
+    initial = client.get(
+        reverse("sessions:session_note", args=[course.sessions.get(number=1).pk])
+    ).content.decode()
+    middle = client.get(
+        reverse("sessions:session_note", args=[course.sessions.get(number=5).pk])
+    ).content.decode()
+    termination = client.get(
+        reverse("sessions:session_note", args=[course.sessions.get(number=11).pk])
+    ).content.decode()
+    assert "Sick role explained" in initial and "Techniques used" not in initial
+    assert "communication analysis" in middle and "Relapse plan" not in middle
+    assert "Relapse plan" in termination and "Sick role" not in termination
+
+
+class TestSupervisorReadsTheRecord:
+    @pytest.fixture
+    def signed_session(self, first_session, therapist):
+        request = request_as(therapist)
+        attend(first_session)
+        services.session_note_save(
+            request=request, session=first_session, fields={"progress_note": "RECORD-TEXT"}
+        )
+        services.private_note_save(request=request, session=first_session, text="PRIVATE-CANARY")
+        services.session_sign(request=request, session=first_session)
+        return first_session
+
+    def test_supervisor_sees_the_note_but_never_the_private_note(
+        self, client_for, supervisor, signed_session
+    ):
+        html = (
+            client_for(supervisor)
+            .get(reverse("sessions:session", args=[signed_session.pk]))
+            .content.decode()
+        )
+        assert "RECORD-TEXT" in html
+        assert "PRIVATE-CANARY" not in html
+        assert "Private note" not in html
+        assert reverse("sessions:session_amend", args=[signed_session.pk]) not in html
+
+    def test_author_sees_own_private_note(self, client_for, therapist, signed_session):
+        html = (
+            client_for(therapist)
+            .get(reverse("sessions:session", args=[signed_session.pk]))
+            .content.decode()
+        )
+        assert "PRIVATE-CANARY" in html
+
+    def test_supervisor_cannot_write(self, client_for, supervisor, signed_session):
+        client = client_for(supervisor)
+        assert (
+            client.post(
+                reverse("sessions:session_amend", args=[signed_session.pk]),
+                {"reason": "x", "text": "y"},
+            ).status_code
+            == 403
+        )
+        assert signed_session.amendments.count() == 0
+
+    def test_views_are_audited_as_the_reader(self, client_for, supervisor, signed_session):
+        client_for(supervisor).get(reverse("sessions:session", args=[signed_session.pk]))
+        client_for(supervisor).get(reverse("sessions:course", args=[signed_session.course_id]))
+        types = set(
+            AuditEvent.objects.filter(user=supervisor, action="view").values_list(
+                "object_type", flat=True
+            )
+        )
+        assert types == {"therapy_sessions.therapysession", "therapy_sessions.course"}
+
+
+def test_sign_with_problems_explains_them(client_for, therapist, first_session):
+    attend(first_session)
+    response = client_for(therapist).post(
+        reverse("sessions:session_sign", args=[first_session.pk]), follow=True
+    )
+    assert b"Write the progress note before signing" in response.content
+    first_session.refresh_from_db()
+    assert not first_session.is_signed
+
+
+def test_course_page_shows_the_risk_banner_and_badges(client_for, therapist, patient):
+    course = open_course(
+        patient,
+        start=timezone.localdate() - timedelta(weeks=4),
+        baseline={"phq9": {f"item_{n}": 2 for n in range(1, 10)}},
+    )
+    session = course.sessions.get(number=3)
+    attend(session)
+    services.measure_record(
+        request=request_as(therapist),
+        session=session,
+        kind="phq9",
+        answers={**{f"item_{n}": 0 for n in range(1, 9)}, "item_9": 1},
+    )
+    html = client_for(therapist).get(reverse("sessions:course", args=[course.pk])).content.decode()
+    assert "PHQ-9 item 9 (thoughts of self-harm) was above 0" in html
+    assert "remission" in html and "response" in html  # 18 -> 1
+
+
+def test_termination_prompt_from_session_n_minus_4(client_for, therapist, patient):
+    course = open_course(patient, start=timezone.localdate() - timedelta(weeks=8))
+    for session in course.sessions.filter(number__lte=7):
+        attend(session)
+    client = client_for(therapist)
+    url = reverse("sessions:course", args=[course.pk])
+    assert "Raise the end of treatment" in client.get(url).content.decode()  # next: 8 = N-4
+    session = course.sessions.get(number=7)
+    services.session_note_save(
+        request=request_as(therapist), session=session, fields={"termination_raised": True}
+    )
+    assert "Raise the end of treatment" not in client.get(url).content.decode()
+
+
+@pytest.mark.parametrize("held", [1, 16])
+def test_course_page_queries_are_constant(
+    client_for, therapist, patient, held, django_assert_num_queries
+):
+    course = open_course(patient, planned=16, start=timezone.localdate() - timedelta(weeks=17))
+    request = request_as(therapist)
+    for session in course.sessions.filter(number__lte=held):
+        attend(session)
+        services.measure_record(
+            request=request,
+            session=session,
+            kind="phq9",
+            answers={f"item_{n}": 1 for n in range(1, 10)},
+        )
+        services.measure_record(
+            request=request,
+            session=session,
+            kind="gad7",
+            answers={f"item_{n}": 1 for n in range(1, 8)},
+        )
+    client = client_for(therapist)
+    url = reverse("sessions:course", args=[course.pk])
+    client.get(url)
+    with django_assert_num_queries(8):
+        assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("count", [3, 40])
+def test_therapist_home_queries_are_constant(
+    client_for, therapist, count, django_assert_num_queries
+):
+    for _ in range(count):
+        open_course(make_patient(therapist))
+    client = client_for(therapist)
+    client.get(reverse("therapist_home"))
+    with django_assert_num_queries(6):
+        assert client.get(reverse("therapist_home")).status_code == 200
