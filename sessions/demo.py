@@ -490,8 +490,7 @@ MIDDLE_STEPS = {
         {
             "since_last_met": "Talked about {other} at a family meal; everyone cried, then "
             "laughed at old stories.",
-            "mood_and_events": "Mood steadily better; linked it to being able to share the "
-            "loss.",
+            "mood_and_events": "Mood steadily better; linked it to being able to share the loss.",
             "problem_area_work": "Reviewed how the mourning has moved on and what keeps the "
             "memory of {other} alive without avoiding it.",
             "techniques": [T.CLARIFICATION, T.THERAPEUTIC_RELATIONSHIP],
@@ -541,8 +540,7 @@ MIDDLE_STEPS = {
             "homework": "Keep to the trial arrangement; note any friction.",
         },
         {
-            "since_last_met": "The arrangement mostly held; one small disagreement talked "
-            "through.",
+            "since_last_met": "The arrangement mostly held; one small disagreement talked through.",
             "mood_and_events": "Mood better and steadier; linked to fewer rows.",
             "problem_area_work": "Consolidated the new way of raising problems with {other}; "
             "planned how to handle a relapse into old patterns.",
@@ -571,8 +569,7 @@ MIDDLE_STEPS = {
         },
         {
             "since_last_met": "Found a few good things to note, with effort.",
-            "mood_and_events": "Mood lifted after {name} took the initiative to contact "
-            "someone.",
+            "mood_and_events": "Mood lifted after {name} took the initiative to contact someone.",
             "problem_area_work": "Weighed the good and the bad of the new role; listed the "
             "skills and supports it needs and who could help.",
             "techniques": [T.DECISION_ANALYSIS, T.CLARIFICATION],

@@ -233,8 +233,11 @@ class BaseNoteForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if "techniques" in self.fields:
             self.fields["techniques"] = forms.MultipleChoiceField(
-                label="Techniques used", choices=Technique.choices, required=False,
-                widget=forms.CheckboxSelectMultiple, initial=self.instance.techniques,
+                label="Techniques used",
+                choices=Technique.choices,
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+                initial=self.instance.techniques,
             )
         self.helper = _helper(*self.fields, submit="Save the note")
 
@@ -242,11 +245,14 @@ class BaseNoteForm(forms.ModelForm):
 def note_form_class(fields: list[str]) -> type[forms.ModelForm]:
     """A ModelForm with the note fields of one phase, text fields as textareas."""
     text_fields = [
-        name for name in fields
+        name
+        for name in fields
         if isinstance(TherapySession._meta.get_field(name), models.TextField)
     ]
     return forms.modelform_factory(
-        TherapySession, form=BaseNoteForm, fields=fields,
+        TherapySession,
+        form=BaseNoteForm,
+        fields=fields,
         widgets={name: forms.Textarea(attrs={"rows": 3}) for name in text_fields},
     )
 

@@ -198,8 +198,8 @@ def course_complete(*, request: HttpRequest, course: Course, ended_on: date) -> 
     course = _locked_course(course)
     if course.status != Course.Status.ACTIVE:
         raise ValidationError("Only an active course can be completed.")
-    held_termination = [s for s in course.sessions.held() if s.number > course.planned_sessions - 3]
-    if not held_termination:
+    held = course.sessions.held().values_list("number", flat=True)
+    if not any(course.phase_of(number) == Phase.TERMINATION for number in held):
         raise ValidationError(
             "A course is completed after its termination phase: no termination-phase session "
             "has been held yet. End it early instead if treatment stops now."
@@ -236,9 +236,11 @@ def course_end_early(
 def _locked(session: TherapySession) -> TherapySession:
     """The session's current row, locked for this transaction: a note signed a moment ago in
     another tab must not be overwritten by a stale form."""
-    return TherapySession.objects.select_for_update(of=("self",)).select_related(
-        "course", "course__patient", "course__patient__clinic"
-    ).get(pk=session.pk)
+    return (
+        TherapySession.objects.select_for_update(of=("self",))
+        .select_related("course", "course__patient", "course__patient__clinic")
+        .get(pk=session.pk)
+    )
 
 
 def _check_changeable(session: TherapySession) -> None:
