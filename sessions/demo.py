@@ -119,7 +119,7 @@ MAIN_CASELOAD = [
             held_through=1,
             phq9={0: 16, 1: 16},
             gad7={0: 9},
-            words={"name": "Eleanor", "other": "her mother, Margaret"},
+            words={"name": "Eleanor", "other": "her mother Margaret"},
             symptoms="Low mood most days, early waking, poor concentration at work, tearful "
             "in the evenings, has withdrawn from friends",
             medication="Not on medication; prefers to start with therapy. Agreed to review "
@@ -153,7 +153,7 @@ MAIN_CASELOAD = [
             gad7={0: 14, 4: 10},
             words={
                 "name": "Marcus",
-                "other": "his wife, Claire",
+                "other": "his wife Claire",
                 "issue": "his long working hours and how the childcare is shared",
                 "stage": "renegotiation: they still talk about it, though the talks end in rows",
             },
@@ -231,6 +231,8 @@ MAIN_CASELOAD = [
                 6: {
                     "since_last_met": "Missed last week without word; said she could not face "
                     "leaving the flat after a hard day. A difficult fortnight.",
+                    "mood_and_events": "Mood lowest after her manager criticised her report in "
+                    "front of the team; spent the weekend alone and did not call home.",
                     "progress_note": "Session 6 of 12, middle phase. PHQ-9 15 (moderately "
                     "severe), barely changed from 17 at the start: not responding at "
                     "mid-course. Item 9 positive for the first time; risk assessed (see risk "
@@ -311,7 +313,7 @@ MAIN_CASELOAD = [
                 12: 4,
             },
             gad7={0: 15, 4: 12, 8: 8, 12: 5},
-            words={"name": "Nadia", "other": "her brother, Tomasz"},
+            words={"name": "Nadia", "other": "her brother Tomasz"},
             symptoms="Persistent low mood, guilt, poor sleep with nightmares about the "
             "accident, stopped seeing friends and dropped her evening course",
             medication="Started mirtazapine with her GP two months ago; continues. No change "
@@ -382,7 +384,7 @@ SECOND_CASELOAD = [
             gad7={0: 11, 4: 9},
             words={
                 "name": "Sofia",
-                "other": "her sister, Giulia",
+                "other": "her sister Giulia",
                 "issue": "who looks after their father and whether he should move into a home",
                 "stage": "impasse: they have not spoken for two months",
             },
@@ -608,6 +610,7 @@ TERMINATION_STEPS = [
         "sessions; named that the ending is a loss too, and a normal one.",
         "relapse_plan": "Started the relapse plan: what helped, who to call ({supports}).",
         "homework": "Write down the warning signs in your own words.",
+        "summary": "Gains reviewed and credited to {name}; feelings about ending explored.",
     },
     {
         "feelings_about_ending": "Less anxious about ending; proud of the work done.",
@@ -615,20 +618,24 @@ TERMINATION_STEPS = [
         "({supports}), and to see the GP if low mood lasts two weeks. No maintenance "
         "sessions needed; a booster session can be requested.",
         "homework": "Keep the relapse plan somewhere easy to find.",
+        "summary": "Relapse plan written together; no maintenance needed.",
     },
     {
         "feelings_about_ending": "Thanked the therapist; said goodbye with some sadness and "
         "confidence.",
         "relapse_plan": "Relapse plan agreed and copied to the GP. Discharge letter to follow.",
         "homework": "",
+        "summary": "Final session: focus resolved, relapse plan agreed, discharged to the GP.",
     },
 ]
 
 
 def _phase_fields(
-    course: DemoCourse, number: int, planned: int, phq: int | None
+    course: DemoCourse, number: int, planned: int, phq: int | None, middle_step: int
 ) -> dict[str, object]:
-    words = course.words
+    """The note of attended session `number`; `middle_step` counts the middle-phase sessions
+    attended before it, so a missed week does not skip a step of the work."""
+    words = {**course.words, "supports": course.supports}
     phase = phase_for(number, planned)
     band = f"{phq} ({severity_band(Measure.Kind.PHQ9, phq)})" if phq is not None else "not done"
     if phase == Phase.INITIAL:
@@ -663,7 +670,7 @@ def _phase_fields(
         }[number]
         notes["inventory_progress"] = course.inventory[number - 1] or "Continued; no change."
     elif phase == Phase.MIDDLE:
-        notes = dict(MIDDLE_STEPS[course.area][number - 4])
+        notes = dict(MIDDLE_STEPS[course.area][middle_step])
         notes["summary"] = notes["problem_area_work"]
         notes["termination_raised"] = should_raise_termination(number, planned)
     else:
@@ -674,12 +681,12 @@ def _phase_fields(
             "gains_reviewed": f"PHQ-9 {baseline} at the start, {band} now. {course.gains}",
             "warning_signs": course.warning_signs,
             "termination_raised": True,
-            "summary": "Termination phase: gains reviewed and the relapse plan worked on.",
         }
     if notes.get("termination_raised"):
         remaining = planned - number
         notes["summary"] += (
-            f" The end of treatment discussed: {remaining} session(s) to go."
+            f" The end of treatment discussed: {remaining} "
+            f"session{'s' if remaining > 1 else ''} to go."
             if remaining
             else " Last session."
         )
@@ -788,6 +795,7 @@ def _seed_course(patient: Patient, spec: DemoCourse, therapist: User, request) -
     attended = [s for s in sessions if s.number not in spec.missed]
     latest = attended[-1]
     measures = []
+    middle_step = 0
     for session in sessions:
         missed = spec.missed.get(session.number)
         if missed:
@@ -800,8 +808,11 @@ def _seed_course(patient: Patient, spec: DemoCourse, therapist: User, request) -
         recorded_at = session.scheduled_start + timedelta(minutes=5)
         session.attendance = Attendance.ATTENDED
         session.actual_minutes = (45, 50, 48, 52, 50)[n % 5]
-        for name, value in _phase_fields(spec, n, planned, spec.phq9.get(n)).items():
+        notes = _phase_fields(spec, n, planned, spec.phq9.get(n), middle_step)
+        for name, value in notes.items():
             setattr(session, name, value)
+        if phase_for(n, planned) == Phase.MIDDLE:
+            middle_step += 1
         if not (spec.latest_unsigned and session is latest):
             session.signed_at = session.scheduled_start + timedelta(hours=3)
             session.signed_by = therapist

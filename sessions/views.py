@@ -53,6 +53,12 @@ def _audit_view(request, obj, course) -> None:
     audit_record(action=Action.VIEW, request=request, obj=obj, patient_id=course.patient_id)
 
 
+def _audit_get(request, obj, course) -> None:
+    """A form shows patient data too: opening one is a view (its POST is audited as a change)."""
+    if request.method == "GET":
+        _audit_view(request, obj, course)
+
+
 # --- Courses --------------------------------------------------------------------------------
 
 
@@ -87,6 +93,8 @@ def course_open(request, patient_pk: int):
         else:
             messages.success(request, f"Course opened: {course.planned_sessions} sessions booked.")
             return redirect("sessions:course", pk=course.pk)
+    if request.method == "GET":
+        audit_record(action=Action.VIEW, request=request, obj=patient, patient_id=patient.pk)
     return render(
         request,
         "sessions/course_open.html",
@@ -154,6 +162,7 @@ def course_contract(request, pk: int):
         else:
             messages.success(request, "The contract is changed and the change is logged.")
             return redirect("sessions:course", pk=course.pk)
+    _audit_get(request, course, course)
     return render(
         request,
         "sessions/course_contract.html",
@@ -179,6 +188,7 @@ def course_close(request, pk: int):
         else:
             messages.success(request, "The course is closed.")
             return redirect("sessions:course", pk=course.pk)
+    _audit_get(request, course, course)
     return render(
         request,
         "sessions/course_close.html",
@@ -255,6 +265,7 @@ def session_reschedule(request, pk: int):
         else:
             messages.success(request, f"Session {session.number} is moved.")
             return redirect("sessions:session", pk=session.pk)
+    _audit_get(request, session, session.course)
     return render(
         request,
         "sessions/session_form.html",
@@ -287,6 +298,7 @@ def session_attendance(request, pk: int):
         else:
             messages.success(request, f"Attendance of session {session.number} recorded.")
             return redirect("sessions:session", pk=session.pk)
+    _audit_get(request, session, session.course)
     return render(
         request,
         "sessions/session_form.html",
@@ -313,8 +325,7 @@ def session_note(request, pk: int):
         else:
             messages.success(request, "Note saved. Sign it when it is complete.")
             return redirect("sessions:session", pk=session.pk)
-    elif request.method == "GET":
-        _audit_view(request, session, session.course)
+    _audit_get(request, session, session.course)
     return render(
         request,
         "sessions/session_note.html",
@@ -367,6 +378,7 @@ def session_amend(request, pk: int):
         else:
             messages.success(request, "Amendment added; the signed original is kept.")
             return redirect("sessions:session", pk=session.pk)
+    _audit_get(request, session, session.course)
     return render(
         request,
         "sessions/session_form.html",
@@ -407,6 +419,7 @@ def session_measure(request, pk: int, kind: str):
                     "and record the risk check in the note.",
                 )
             return redirect("sessions:session", pk=session.pk)
+    _audit_get(request, existing or session, session.course)
     return render(
         request,
         "sessions/measure_form.html",

@@ -281,3 +281,21 @@ def test_therapist_home_queries_are_constant(
     client.get(reverse("therapist_home"))
     with django_assert_num_queries(6):
         assert client.get(reverse("therapist_home")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "sessions:session_reschedule",
+        "sessions:session_attendance",
+        "sessions:session_note",
+        "sessions:session_amend",
+    ],
+)
+def test_opening_a_session_form_is_audited_as_a_view(
+    client_for, therapist, first_session, url_name
+):
+    client_for(therapist).get(reverse(url_name, args=[first_session.pk]))
+    assert AuditEvent.objects.filter(
+        action="view", object_id=str(first_session.pk), patient_id=first_session.course.patient_id
+    ).exists()

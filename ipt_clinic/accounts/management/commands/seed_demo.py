@@ -72,6 +72,16 @@ class Command(BaseCommand):
             ends_on=None,
             defaults={"starts_on": timezone.localdate() - timedelta(days=180)},
         )
+        # Local import on purpose: accounts must not import sessions at module level
+        # (dependencies point accounts <- patients <- sessions); this demo command is the
+        # one place allowed to reach up, and only when it runs.
+        from sessions.demo import seed_clinical_demo
+
+        seed_clinical_demo(
+            therapist=people["therapist@clinic.example"],
+            therapist2=people["therapist2@clinic.example"],
+            stdout=self.stdout,
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(clinics)} clinics, {len(people)} staff. "
