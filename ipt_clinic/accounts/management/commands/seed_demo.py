@@ -1,4 +1,4 @@
-"""Create the demo clinics and people, idempotently. Later issues add patients and courses."""
+"""Create the demo clinics, staff, patients and IPT courses, idempotently."""
 
 from datetime import timedelta
 
