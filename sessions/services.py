@@ -11,6 +11,7 @@ from ipt_clinic.accounts.audit import Action, audit_record
 from ipt_clinic.accounts.models import User
 from patients.models import Patient
 
+from .extensions import completion_problems
 from .models import (
     Amendment,
     Course,
@@ -204,6 +205,9 @@ def course_complete(*, request: HttpRequest, course: Course, ended_on: date) -> 
             "A course is completed after its termination phase: no termination-phase session "
             "has been held yet. End it early instead if treatment stops now."
         )
+    problems = completion_problems(course)
+    if problems:
+        raise ValidationError(problems)
     _cancel_remaining(course, "course completed")
     course.status = Course.Status.COMPLETED
     course.ended_on = ended_on

@@ -1,7 +1,10 @@
 """Panels the sessions app contributes to lower apps' pages (patients never imports sessions)."""
 
 from django import template
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
+from .. import extensions
 from ..models import response_status
 from ..phases import phase_for
 from ..selectors import courses_of_patient
@@ -34,3 +37,26 @@ def phase_of(number: int, planned: int) -> str:
 def next_number(course) -> int:
     """The session the course is at: held so far plus one, within the contract."""
     return min((course.happened_count or 0) + 1, course.planned_sessions)
+
+
+def _render_panels(context, panels, obj) -> str:
+    request = context["request"]
+    parts = []
+    for panel in panels:
+        contributed = panel(request, obj)
+        if contributed is not None:
+            template_name, panel_context = contributed
+            parts.append(render_to_string(template_name, panel_context, request=request))
+    return mark_safe("".join(parts))  # noqa: S308 - each part is an autoescaped template
+
+
+@register.simple_tag(takes_context=True)
+def contributed_course_panels(context, course) -> str:
+    """Panels other apps add to the course page (see sessions/extensions.py)."""
+    return _render_panels(context, extensions.course_panels, course)
+
+
+@register.simple_tag(takes_context=True)
+def contributed_session_panels(context, session) -> str:
+    """Panels other apps add to the session page (see sessions/extensions.py)."""
+    return _render_panels(context, extensions.session_panels, session)
