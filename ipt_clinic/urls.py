@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("ipt_clinic.accounts.urls")),
     path("patients/", include("patients.urls")),
     path("", include("sessions.urls")),
+    path("", include("inventory.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,401 @@
+"""The interpersonal inventory, the life-event timeline, the formulation with its problem
+areas and their work, and the termination review: what makes a course IPT."""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from ipt_clinic.accounts.models import User
+from sessions.models import Course, TherapySession
+
+
+class RelationshipQuerySet(models.QuerySet["Relationship"]):
+    def current(self) -> "RelationshipQuerySet":
+        return self.filter(removed_at__isnull=True)
+
+
+class Relationship(models.Model):
+    """One important person in the patient's life: an entry of the interpersonal inventory."""
+
+    class Ring(models.IntegerChoices):
+        INNER = 1, "inner circle"
+        MIDDLE = 2, "middle circle"
+        OUTER = 3, "outer circle"
+
+    class Contact(models.TextChoices):
+        DAILY = "daily", "daily"
+        WEEKLY = "weekly", "weekly"
+        MONTHLY = "monthly", "monthly"
+        RARELY = "rarely", "rarely"
+        NONE = "none", "no contact"
+
+    class Met(models.TextChoices):
+        YES = "yes", "met"
+        PARTLY = "partly", "partly met"
+        NO = "no", "not met"
+        UNKNOWN = "unknown", "not explored yet"
+
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="relationships")
+    name = models.CharField("name or initials", max_length=80)
+    relation = models.CharField(max_length=80, help_text="Who they are: partner, mother, boss…")
+    ring = models.PositiveSmallIntegerField(
+        "closeness",
+        choices=Ring.choices,
+        default=Ring.MIDDLE,
+        validators=[MinValueValidator(1), MaxValueValidator(3)],
+    )
+    contact = models.CharField(
+        "contact", max_length=8, choices=Contact.choices, default=Contact.WEEKLY
+    )
+    satisfying = models.TextField("satisfying aspects", blank=True)
+    unsatisfying = models.TextField("unsatisfying aspects", blank=True)
+    patient_expectations = models.TextField("the patient's expectations", blank=True)
+    other_expectations = models.TextField("their expectations", blank=True)
+    expectations_met = models.CharField(max_length=8, choices=Met.choices, default=Met.UNKNOWN)
+    wished_change = models.TextField("what the patient would like to change", blank=True)
+    changed_around_onset = models.BooleanField(
+        "changed around the onset of symptoms", default=False
+    )
+    deceased = models.BooleanField(default=False)
+    removed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RelationshipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["ring", "name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ring__gte=1, ring__lte=3), name="relationship_ring_1_to_3"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.relation})"
+
+
+class LifeEvent(models.Model):
+    """A dated event on the timeline: an interpersonal event or a change in symptoms."""
+
+    class Kind(models.TextChoices):
+        EVENT = "event", "life event"
+        SYMPTOMS = "symptoms", "symptom change"
+
+    class Mood(models.TextChoices):
+        WORSE = "worse", "mood worse"
+        BETTER = "better", "mood better"
+        NONE = "none", "no clear effect"
+
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="life_events")
+    occurred_on = models.DateField("when")
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.EVENT)
+    description = models.CharField("what happened", max_length=300)
+    mood_effect = models.CharField(max_length=8, choices=Mood.choices, default=Mood.NONE)
+    relationship = models.ForeignKey(
+        Relationship,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name="person involved",
+    )
+    removed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["occurred_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_on}: {self.description[:40]}"
+
+    def clean(self) -> None:
+        if self.relationship_id and self.relationship.course_id != self.course_id:
+            raise ValidationError({"relationship": "Choose a person from this inventory."})
+        if self.occurred_on and self.occurred_on > timezone.localdate():
+            raise ValidationError({"occurred_on": "The timeline records what has happened."})
+
+
+class Area(models.TextChoices):
+    GRIEF = "grief", "grief"
+    ROLE_DISPUTE = "role_dispute", "role dispute"
+    ROLE_TRANSITION = "role_transition", "role transition"
+    INTERPERSONAL_DEFICITS = "interpersonal_deficits", "interpersonal deficits"
+
+
+class Formulation(models.Model):
+    """The interpersonal formulation agreed with the patient: one per course."""
+
+    course = models.OneToOneField(Course, on_delete=models.PROTECT, related_name="formulation")
+    text = models.TextField(
+        "formulation", help_text="How the depression links to the patient's relationships."
+    )
+    rationale = models.TextField(
+        "why this focus",
+        blank=True,
+        help_text="The people and events that point to the chosen problem area.",
+    )
+    linked_people = models.ManyToManyField(Relationship, blank=True, related_name="+")
+    linked_events = models.ManyToManyField(LifeEvent, blank=True, related_name="+")
+    agreed_on = models.DateField("agreed with the patient on", null=True, blank=True)
+    no_other_area_confirmed = models.BooleanField(
+        "no other problem area applies",
+        default=False,
+        help_text="Required for interpersonal deficits: no death, no dispute, no life change.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"formulation of course {self.course_id}"
+
+
+class ProblemArea(models.Model):
+    """A chosen focus of the course: rank 1 is the primary area, rank 2 the one secondary.
+
+    The rank makes the rules structural: unique per course and limited to 1 or 2, the
+    database itself keeps a course to one primary area and two areas in all.
+    """
+
+    class Rank(models.IntegerChoices):
+        PRIMARY = 1, "primary"
+        SECONDARY = 2, "secondary"
+
+    class Stage(models.TextChoices):
+        RENEGOTIATION = "renegotiation", "renegotiation"
+        IMPASSE = "impasse", "impasse"
+        DISSOLUTION = "dissolution", "dissolution"
+
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="problem_areas")
+    area = models.CharField(max_length=24, choices=Area.choices)
+    rank = models.PositiveSmallIntegerField(choices=Rank.choices, default=Rank.PRIMARY)
+
+    # Grief
+    deceased = models.ForeignKey(
+        Relationship,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="the deceased",
+    )
+    date_of_death = models.DateField(null=True, blank=True)
+    circumstances_of_death = models.TextField(blank=True)
+    complicating_factors = models.TextField("what makes the mourning complicated", blank=True)
+    # Role dispute
+    other_party = models.ForeignKey(
+        Relationship,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="the other party",
+    )
+    dispute_issues = models.TextField("the issues", blank=True)
+    patient_expectations = models.TextField("the patient's expectations", blank=True)
+    other_expectations = models.TextField("the other party's expectations", blank=True)
+    stage = models.CharField(max_length=16, choices=Stage.choices, blank=True)
+    options_weighed = models.TextField("options weighed", blank=True)
+    outcome = models.TextField(blank=True)
+    # Role transition
+    old_role = models.CharField(max_length=200, blank=True)
+    new_role = models.CharField(max_length=200, blank=True)
+    transition_date = models.DateField("when the change happened", null=True, blank=True)
+    old_role_good = models.TextField("good in the old role", blank=True)
+    old_role_bad = models.TextField("bad in the old role", blank=True)
+    new_role_good = models.TextField("good in the new role", blank=True)
+    new_role_bad = models.TextField("bad in the new role", blank=True)
+    losses = models.TextField(blank=True)
+    skills_needed = models.TextField("skills needed", blank=True)
+    supports_needed = models.TextField("supports needed", blank=True)
+    # Interpersonal deficits
+    isolation_history = models.TextField(blank=True)
+    relationships_to_develop = models.TextField("relationships to revive or start", blank=True)
+    skills_to_practise = models.TextField("skills to practise", blank=True)
+    plan_if_no_response = models.TextField(blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["rank"]
+        constraints = [
+            models.CheckConstraint(condition=Q(rank__in=[1, 2]), name="problem_area_rank_1_or_2"),
+            models.UniqueConstraint(fields=["course", "rank"], name="problem_area_one_per_rank"),
+            models.UniqueConstraint(fields=["course", "area"], name="problem_area_once_per_course"),
+            models.CheckConstraint(
+                condition=~Q(area="role_dispute") | Q(other_party__isnull=False),
+                name="problem_area_dispute_has_other_party",
+            ),
+            models.CheckConstraint(
+                condition=~Q(area="grief") | Q(deceased__isnull=False),
+                name="problem_area_grief_has_deceased",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_area_display()} ({self.get_rank_display()})"
+
+    @property
+    def is_primary(self) -> bool:
+        return self.rank == self.Rank.PRIMARY
+
+    @property
+    def person(self) -> Relationship | None:
+        """The inventory person at the centre of the area, if it has one."""
+        return (
+            self.deceased
+            if self.area == Area.GRIEF
+            else (self.other_party if self.area == Area.ROLE_DISPUTE else None)
+        )
+
+    def clean(self) -> None:
+        errors = {}
+        if self.area == Area.GRIEF:
+            if not self.deceased_id:
+                errors["deceased"] = "Grief needs the deceased person from the inventory."
+            elif not self.deceased.deceased or self.deceased.course_id != self.course_id:
+                errors["deceased"] = "Choose a person of this inventory marked as deceased."
+        if self.area == Area.ROLE_DISPUTE:
+            if not self.other_party_id:
+                errors["other_party"] = "A role dispute needs the other party from the inventory."
+            elif self.other_party.course_id != self.course_id:
+                errors["other_party"] = "Choose a person of this inventory."
+        if self.date_of_death and self.date_of_death > timezone.localdate():
+            errors["date_of_death"] = "The date of death cannot be in the future."
+        if errors:
+            raise ValidationError(errors)
+
+
+class DisputeStageChange(models.Model):
+    """The dated history of a role dispute's stage."""
+
+    problem_area = models.ForeignKey(
+        ProblemArea, on_delete=models.PROTECT, related_name="stage_changes"
+    )
+    stage = models.CharField(max_length=16, choices=ProblemArea.Stage.choices)
+    changed_on = models.DateField(default=timezone.localdate)
+    note = models.CharField(max_length=300, blank=True)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["changed_on", "created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.stage} on {self.changed_on}"
+
+
+class Goal(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "open"
+        IN_PROGRESS = "in_progress", "in progress"
+        ACHIEVED = "achieved", "achieved"
+        MODIFIED = "modified", "modified"
+        DROPPED = "dropped", "dropped"
+
+    problem_area = models.ForeignKey(ProblemArea, on_delete=models.PROTECT, related_name="goals")
+    text = models.CharField("goal", max_length=300)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class SessionFocus(models.Model):
+    """Which problem area and goals a middle-phase session worked on. No area = drift."""
+
+    session = models.OneToOneField(TherapySession, on_delete=models.PROTECT, related_name="focus")
+    problem_area = models.ForeignKey(
+        ProblemArea,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="problem area worked on",
+    )
+    goals = models.ManyToManyField(Goal, blank=True, related_name="+", verbose_name="goals")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"focus of session {self.session_id}"
+
+    @property
+    def is_drift(self) -> bool:
+        return self.problem_area_id is None
+
+
+class TerminationReview(models.Model):
+    class Maintenance(models.TextChoices):
+        NONE = "none", "none"
+        BOOSTER = "booster", "booster sessions"
+        CONTINUATION = "continuation", "continuation treatment"
+        MONTHLY = "monthly", "monthly maintenance IPT (IPT-M)"
+
+    IPOS_CHOICES = [
+        (1, "1: not at all resolved"),
+        (2, "2: a little resolved"),
+        (3, "3: moderately resolved"),
+        (4, "4: mostly resolved"),
+        (5, "5: completely resolved"),
+    ]
+    ipos_validators = [MinValueValidator(1), MaxValueValidator(5)]
+
+    course = models.OneToOneField(
+        Course, on_delete=models.PROTECT, related_name="termination_review"
+    )
+    gains_reviewed = models.TextField("gains reviewed with the patient")
+    feelings_about_ending = models.TextField("feelings about ending")
+    ipos_patient = models.PositiveSmallIntegerField(
+        "focus resolved, rated by the patient (IPOS)",
+        choices=IPOS_CHOICES,
+        validators=ipos_validators,
+    )
+    ipos_therapist = models.PositiveSmallIntegerField(
+        "focus resolved, rated by the therapist (IPOS)",
+        choices=IPOS_CHOICES,
+        validators=ipos_validators,
+    )
+    warning_symptoms = models.TextField("warning symptoms")
+    relapse_plan = models.TextField("relapse plan")
+    maintenance = models.CharField(
+        "maintenance decision", max_length=16, choices=Maintenance.choices
+    )
+    maintenance_frequency = models.CharField(
+        max_length=120, blank=True, help_text="For monthly maintenance: how often, how long."
+    )
+    plan_if_not_improved = models.TextField("plan if not improved", blank=True)
+    reviewed_on = models.DateField(default=timezone.localdate)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ipos_patient__gte=1, ipos_patient__lte=5),
+                name="review_ipos_patient_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=Q(ipos_therapist__gte=1, ipos_therapist__lte=5),
+                name="review_ipos_therapist_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=~Q(maintenance="monthly") | ~Q(maintenance_frequency=""),
+                name="review_monthly_has_frequency",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"termination review of course {self.course_id}"
+
+    def clean(self) -> None:
+        if self.maintenance == self.Maintenance.MONTHLY and not self.maintenance_frequency.strip():
+            raise ValidationError(
+                {"maintenance_frequency": "Say how often monthly maintenance takes place."}
+            )

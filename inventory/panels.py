@@ -1,0 +1,38 @@
+"""What inventory adds to the course and session pages (registered in apps.py)."""
+
+from sessions.phases import Phase
+
+from .models import SessionFocus, TerminationReview
+from .selectors import formulation_of, inventory_suggestions, problem_areas_of, relationships_of
+
+
+def course_focus_panel(request, course):
+    areas = problem_areas_of(course)
+    people = list(relationships_of(course))
+    return "inventory/_course_panel.html", {
+        "course": course,
+        "areas": areas,
+        "formulation": formulation_of(course),
+        "people_count": len(people),
+        "suggestions": inventory_suggestions(people, areas),
+        "review": TerminationReview.objects.filter(course=course).first(),
+        "can_edit": course.therapist_id == request.user.pk and course.is_open,
+    }
+
+
+def session_focus_panel(request, session):
+    if session.phase != Phase.MIDDLE:
+        return None
+    focus = (
+        SessionFocus.objects.filter(session=session)
+        .select_related("problem_area")
+        .prefetch_related("goals")
+        .first()
+    )
+    return "inventory/_session_panel.html", {
+        "session": session,
+        "focus": focus,
+        "can_edit": session.course.therapist_id == request.user.pk
+        and session.course.is_open
+        and not session.is_signed,
+    }

@@ -1,0 +1,308 @@
+"""Writes to the inventory, timeline, formulation, problem areas and termination review.
+
+Each runs in one transaction and records an audit event; nothing clinical is deleted (people
+and events are removed from view with a timestamp and stay in the record).
+"""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpRequest
+from django.utils import timezone
+
+from ipt_clinic.accounts.audit import Action, audit_record
+from sessions.models import Course, TherapySession
+from sessions.phases import Phase
+
+from .models import (
+    Area,
+    DisputeStageChange,
+    Formulation,
+    Goal,
+    LifeEvent,
+    ProblemArea,
+    Relationship,
+    SessionFocus,
+    TerminationReview,
+)
+
+
+def _audit(request, action, obj, course: Course, detail: str = "") -> None:
+    audit_record(
+        action=action, request=request, obj=obj, patient_id=course.patient_id, detail=detail
+    )
+
+
+def _check_open(course: Course) -> None:
+    if not course.is_open:
+        raise ValidationError("This course is closed; its record can no longer change.")
+
+
+# --- Inventory and timeline -------------------------------------------------------------------
+
+
+@transaction.atomic
+def relationship_save(*, request: HttpRequest, relationship: Relationship) -> Relationship:
+    _check_open(relationship.course)
+    created = relationship.pk is None
+    relationship.full_clean()
+    relationship.save()
+    _audit(request, Action.CREATE if created else Action.UPDATE, relationship, relationship.course)
+    return relationship
+
+
+@transaction.atomic
+def relationship_remove(*, request: HttpRequest, relationship: Relationship) -> None:
+    """Take a person off the inventory. Refused while the formulation or an area names them."""
+    _check_open(relationship.course)
+    in_use = ProblemArea.objects.filter(Q(deceased=relationship) | Q(other_party=relationship))
+    if in_use.exists():
+        raise ValidationError(
+            f"{relationship.name} is the person of a chosen problem area; change the "
+            "formulation first."
+        )
+    relationship.removed_at = timezone.now()
+    relationship.save(update_fields=["removed_at", "updated_at"])
+    _audit(request, Action.ARCHIVE, relationship, relationship.course)
+
+
+@transaction.atomic
+def life_event_save(*, request: HttpRequest, event: LifeEvent) -> LifeEvent:
+    _check_open(event.course)
+    created = event.pk is None
+    event.full_clean()
+    event.save()
+    _audit(request, Action.CREATE if created else Action.UPDATE, event, event.course)
+    return event
+
+
+@transaction.atomic
+def life_event_remove(*, request: HttpRequest, event: LifeEvent) -> None:
+    _check_open(event.course)
+    event.removed_at = timezone.now()
+    event.save(update_fields=["removed_at"])
+    _audit(request, Action.ARCHIVE, event, event.course)
+
+
+# --- Formulation and problem areas -------------------------------------------------------------
+
+
+def _has_work(area: ProblemArea) -> bool:
+    return (
+        area.goals.exists()
+        or area.stage_changes.exists()
+        or SessionFocus.objects.filter(problem_area=area).exists()
+    )
+
+
+def _place_area(course: Course, rank: int, choice: dict | None) -> ProblemArea | None:
+    """Put the chosen area at `rank`, keeping an existing row (and its work) when it stays.
+
+    An area that already has goals, stage history or session work is part of the record:
+    it can be neither removed nor turned into another area.
+    """
+    current = ProblemArea.objects.filter(course=course, rank=rank).first()
+    changes = current is not None and (choice is None or current.area != choice["area"])
+    if changes and _has_work(current):
+        raise ValidationError(
+            f"The {current.get_rank_display()} area ({current.get_area_display()}) already has "
+            "goals or session work, so it stays as it is."
+        )
+    if choice is None:
+        if current is not None:
+            current.delete()  # a choice never worked on: no clinical content is lost
+        return None
+    area = current or ProblemArea(course=course, rank=rank)
+    area.area = choice["area"]
+    area.deceased = choice.get("deceased") if choice["area"] == Area.GRIEF else None
+    area.other_party = choice.get("other_party") if choice["area"] == Area.ROLE_DISPUTE else None
+    area.full_clean()
+    area.save()
+    return area
+
+
+def check_formulation_rules(
+    *, course: Course, primary: dict, secondary: dict | None, no_other_area_confirmed: bool
+) -> None:
+    errors: dict[str, list[str]] = {}
+    chosen = [primary, *([secondary] if secondary else [])]
+    if secondary and secondary["area"] == primary["area"]:
+        errors.setdefault("secondary_area", []).append(
+            "The secondary area must differ from the primary one."
+        )
+    people = list(course.relationships.current())
+    for prefix, choice in (("primary", primary), ("secondary", secondary)):
+        if not choice:
+            continue
+        if choice["area"] == Area.GRIEF:
+            if not any(p.deceased for p in people):
+                errors.setdefault(f"{prefix}_area", []).append(
+                    "Grief needs a deceased person in the inventory: add them first."
+                )
+            elif not choice.get("deceased"):
+                errors.setdefault(f"{prefix}_person", []).append("Choose the person who died.")
+            elif not choice["deceased"].deceased:
+                errors.setdefault(f"{prefix}_person", []).append(
+                    "For grief, choose a person marked as deceased."
+                )
+        if choice["area"] == Area.ROLE_DISPUTE and not choice.get("other_party"):
+            errors.setdefault(f"{prefix}_person", []).append(
+                "A role dispute needs the other party: choose them from the inventory."
+            )
+    if any(c["area"] == Area.INTERPERSONAL_DEFICITS for c in chosen) and not (
+        no_other_area_confirmed
+    ):
+        errors.setdefault("no_other_area_confirmed", []).append(
+            "Interpersonal deficits is chosen only when no other area applies: confirm it."
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def formulation_save(
+    *,
+    request: HttpRequest,
+    course: Course,
+    text: str,
+    rationale: str,
+    agreed_on: date | None,
+    no_other_area_confirmed: bool,
+    linked_people,
+    linked_events,
+    primary: dict,
+    secondary: dict | None,
+) -> Formulation:
+    """Save the formulation and its chosen areas (primary, at most one secondary)."""
+    _check_open(course)
+    check_formulation_rules(
+        course=course,
+        primary=primary,
+        secondary=secondary,
+        no_other_area_confirmed=no_other_area_confirmed,
+    )
+    formulation, created = Formulation.objects.get_or_create(course=course, defaults={"text": text})
+    formulation.text = text
+    formulation.rationale = rationale
+    formulation.agreed_on = agreed_on
+    formulation.no_other_area_confirmed = no_other_area_confirmed
+    formulation.full_clean()
+    formulation.save()
+    formulation.linked_people.set(linked_people)
+    formulation.linked_events.set(linked_events)
+    existing = {a.rank: a.area for a in ProblemArea.objects.filter(course=course)}
+    if existing.get(ProblemArea.Rank.SECONDARY) == primary["area"] or (
+        secondary and existing.get(ProblemArea.Rank.PRIMARY) == secondary["area"]
+    ):
+        raise ValidationError(
+            "To swap the primary and secondary areas, first save the formulation without the "
+            "secondary area."
+        )
+    _place_area(course, ProblemArea.Rank.PRIMARY, primary)
+    _place_area(course, ProblemArea.Rank.SECONDARY, secondary)
+    _audit(request, Action.CREATE if created else Action.UPDATE, formulation, course)
+    return formulation
+
+
+@transaction.atomic
+def problem_area_update(
+    *, request: HttpRequest, problem_area: ProblemArea, fields: dict
+) -> ProblemArea:
+    _check_open(problem_area.course)
+    first_stage = problem_area.area == Area.ROLE_DISPUTE and not problem_area.stage
+    for name, value in fields.items():
+        setattr(problem_area, name, value)
+    problem_area.full_clean()
+    problem_area.save()
+    if first_stage and problem_area.stage:
+        DisputeStageChange.objects.create(
+            problem_area=problem_area,
+            stage=problem_area.stage,
+            recorded_by=request.user,
+            note="first assessed",
+        )
+    _audit(request, Action.UPDATE, problem_area, problem_area.course)
+    return problem_area
+
+
+@transaction.atomic
+def dispute_stage_change(
+    *, request: HttpRequest, problem_area: ProblemArea, stage: str, changed_on: date, note: str
+) -> DisputeStageChange:
+    """Move a role dispute to another stage, keeping the dated history."""
+    _check_open(problem_area.course)
+    if problem_area.area != Area.ROLE_DISPUTE:
+        raise ValidationError("Only a role dispute has stages.")
+    if stage == problem_area.stage:
+        raise ValidationError({"stage": "The dispute is already at this stage."})
+    if changed_on > timezone.localdate():
+        raise ValidationError({"changed_on": "The date cannot be in the future."})
+    change = DisputeStageChange(
+        problem_area=problem_area,
+        stage=stage,
+        changed_on=changed_on,
+        note=note,
+        recorded_by=request.user,
+    )
+    change.full_clean()
+    change.save()
+    problem_area.stage = stage
+    problem_area.save(update_fields=["stage", "updated_at"])
+    _audit(request, Action.UPDATE, problem_area, problem_area.course, detail="dispute stage")
+    return change
+
+
+@transaction.atomic
+def goal_save(*, request: HttpRequest, goal: Goal) -> Goal:
+    _check_open(goal.problem_area.course)
+    created = goal.pk is None
+    goal.full_clean()
+    goal.save()
+    _audit(request, Action.CREATE if created else Action.UPDATE, goal, goal.problem_area.course)
+    return goal
+
+
+@transaction.atomic
+def session_focus_save(
+    *, request: HttpRequest, session: TherapySession, problem_area: ProblemArea | None, goals
+) -> SessionFocus:
+    """Record which area and goals a middle-phase session worked on (none = drift)."""
+    course = session.course
+    _check_open(course)
+    if session.phase != Phase.MIDDLE:
+        raise ValidationError("The problem-area focus is recorded for middle-phase sessions.")
+    if session.is_signed:
+        raise ValidationError("The session is signed; its focus is part of the record.")
+    if problem_area is not None and problem_area.course_id != course.pk:
+        raise ValidationError({"problem_area": "Choose an area of this course."})
+    goals = list(goals)
+    if any(g.problem_area_id != getattr(problem_area, "pk", None) for g in goals):
+        raise ValidationError({"goals": "Choose goals of the area worked on."})
+    focus, _ = SessionFocus.objects.get_or_create(session=session)
+    focus.problem_area = problem_area
+    focus.save()
+    focus.goals.set(goals)
+    _audit(request, Action.UPDATE, session, course, detail="problem-area focus")
+    return focus
+
+
+@transaction.atomic
+def termination_review_save(
+    *, request: HttpRequest, review: TerminationReview
+) -> TerminationReview:
+    _check_open(review.course)
+    created = review.pk is None
+    review.recorded_by = request.user
+    review.full_clean()
+    review.save()
+    _audit(request, Action.CREATE if created else Action.UPDATE, review, review.course)
+    return review
+
+
+def termination_review_missing(course: Course) -> list[str]:
+    """Completion check registered with sessions: no completion without the review."""
+    if TerminationReview.objects.filter(course=course).exists():
+        return []
+    return ["Record the termination review before completing the course."]

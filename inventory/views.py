@@ -1,0 +1,483 @@
+"""Inventory, timeline, formulation, problem-area work and termination review pages."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from ipt_clinic.accounts.access import Role, role_required
+from ipt_clinic.accounts.audit import Action, audit_record
+from sessions.models import Measure, TherapySession
+from sessions.phases import Phase
+
+from . import services
+from .diagrams import closeness_circle, timeline
+from .forms import (
+    FormulationForm,
+    GoalForm,
+    GoalStatusForm,
+    LifeEventForm,
+    RelationshipForm,
+    RelationshipQuickForm,
+    SessionFocusForm,
+    StageChangeForm,
+    TerminationReviewForm,
+    problem_area_form_class,
+)
+from .models import Area, Goal, ProblemArea, SessionFocus, TerminationReview
+from .selectors import (
+    course_get,
+    events_of,
+    formulation_of,
+    goal_get_for_edit,
+    inventory_suggestions,
+    life_event_get_for_edit,
+    problem_area_get,
+    problem_areas_of,
+    relationship_get_for_edit,
+    relationships_of,
+    session_get,
+)
+
+CLINICAL_ROLES = (Role.THERAPIST, Role.SUPERVISOR)
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _audit_view(request, obj, course, detail: str = "") -> None:
+    if request.method == "GET":
+        audit_record(
+            action=Action.VIEW,
+            request=request,
+            obj=obj,
+            patient_id=course.patient_id,
+            detail=detail,
+        )
+
+
+def _can_edit(request, course) -> bool:
+    return course.therapist_id == request.user.pk and course.is_open
+
+
+def linked_person_ids(course, formulation, areas) -> set[int]:
+    """People tied to the focus: named by the rationale or at the centre of a chosen area."""
+    ids = {p.pk for p in formulation.linked_people.all()} if formulation else set()
+    ids |= {a.person.pk for a in areas if a.person is not None}
+    return ids
+
+
+def _circle_context(course) -> dict:
+    people = list(relationships_of(course))
+    formulation = formulation_of(course)
+    areas = problem_areas_of(course)
+    return {
+        "people": people,
+        "circle": closeness_circle(people, linked_person_ids(course, formulation, areas)),
+        "areas": areas,
+        "suggestions": inventory_suggestions(people, areas),
+    }
+
+
+# --- Inventory --------------------------------------------------------------------------------
+
+
+@role_required(*CLINICAL_ROLES)
+def inventory(request, course_pk: int):
+    course = course_get(request.user, course_pk)
+    can_edit = _can_edit(request, course)
+    form = RelationshipQuickForm(request.POST or None)
+    if request.method == "POST":
+        course = course_get(request.user, course_pk, edit=True)
+        if form.is_valid():
+            person = form.save(commit=False)
+            person.course = course
+            try:
+                services.relationship_save(request=request, relationship=person)
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, f"{person.name} is in the inventory.")
+                return redirect("inventory:inventory", course_pk=course.pk)
+    _audit_view(request, course, course, detail="inventory")
+    context = _circle_context(course)
+    context.update(
+        {
+            "nav": "patients",
+            "course": course,
+            "patient": course.patient,
+            "form": form,
+            "can_edit": can_edit,
+            "edit_forms": {
+                p.pk: RelationshipForm(instance=p, prefix=f"p{p.pk}") for p in context["people"]
+            }
+            if can_edit
+            else {},
+        }
+    )
+    return render(request, "inventory/inventory.html", context)
+
+
+@role_required(*CLINICAL_ROLES)
+def circle_print(request, course_pk: int):
+    course = course_get(request.user, course_pk)
+    _audit_view(request, course, course, detail="closeness circle")
+    context = _circle_context(course)
+    context.update({"course": course, "patient": course.patient})
+    return render(request, "inventory/circle_print.html", context)
+
+
+@role_required(Role.THERAPIST)
+def person_edit(request, pk: int):
+    person = relationship_get_for_edit(request.user, pk)
+    form = RelationshipForm(request.POST or None, instance=person, prefix=f"p{person.pk}")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.relationship_save(request=request, relationship=form.save(commit=False))
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"{person.name} saved.")
+            return redirect(
+                reverse("inventory:inventory", args=[person.course_id]) + f"#person-{person.pk}"
+            )
+    _audit_view(request, person, person.course)
+    return render(
+        request,
+        "inventory/person_form.html",
+        {"nav": "patients", "person": person, "course": person.course, "form": form},
+    )
+
+
+@require_POST
+@role_required(Role.THERAPIST)
+def person_remove(request, pk: int):
+    person = relationship_get_for_edit(request.user, pk)
+    try:
+        services.relationship_remove(request=request, relationship=person)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{person.name} is no longer listed; the record keeps them.")
+    return redirect("inventory:inventory", course_pk=person.course_id)
+
+
+# --- Timeline ---------------------------------------------------------------------------------
+
+
+@role_required(*CLINICAL_ROLES)
+def timeline_page(request, course_pk: int):
+    course = course_get(request.user, course_pk)
+    people = relationships_of(course)
+    form = LifeEventForm(request.POST or None, people=people)
+    if request.method == "POST":
+        course = course_get(request.user, course_pk, edit=True)
+        if form.is_valid():
+            event = form.save(commit=False)
+            event.course = course
+            try:
+                services.life_event_save(request=request, event=event)
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, "Added to the timeline.")
+                return redirect("inventory:timeline", course_pk=course.pk)
+    _audit_view(request, course, course, detail="timeline")
+    events = list(events_of(course))
+    phq9 = list(
+        Measure.objects.filter(course=course, kind=Measure.Kind.PHQ9).order_by("administered_on")
+    )
+    today = timezone.localdate()
+    dates = [e.occurred_on for e in events] + [m.administered_on for m in phq9]
+    start = min([*dates, course.start_date]).replace(day=1)
+    end = max([*dates, course.ended_on or today, today])
+    return render(
+        request,
+        "inventory/timeline.html",
+        {
+            "nav": "patients",
+            "course": course,
+            "patient": course.patient,
+            "form": form,
+            "events": events,
+            "phq9": phq9,
+            "diagram": timeline(events, phq9, start=start, end=end),
+            "can_edit": _can_edit(request, course),
+        },
+    )
+
+
+@require_POST
+@role_required(Role.THERAPIST)
+def event_remove(request, pk: int):
+    event = life_event_get_for_edit(request.user, pk)
+    services.life_event_remove(request=request, event=event)
+    messages.success(request, "Removed from the timeline view; the record keeps it.")
+    return redirect("inventory:timeline", course_pk=event.course_id)
+
+
+# --- Formulation and problem areas -----------------------------------------------------------
+
+
+@role_required(*CLINICAL_ROLES)
+def formulation(request, course_pk: int):
+    course = course_get(request.user, course_pk)
+    can_edit = _can_edit(request, course)
+    current = formulation_of(course)
+    areas = problem_areas_of(course)
+    people = relationships_of(course)
+    initial = {}
+    for area in areas:
+        prefix = "primary" if area.is_primary else "secondary"
+        initial[f"{prefix}_area"] = area.area
+        initial[f"{prefix}_person"] = area.person
+    form = FormulationForm(
+        request.POST or None,
+        instance=current,
+        initial=initial,
+        people=people,
+        events=events_of(course),
+    )
+    if request.method == "POST":
+        course = course_get(request.user, course_pk, edit=True)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.formulation_save(
+                    request=request,
+                    course=course,
+                    text=data["text"],
+                    rationale=data["rationale"],
+                    agreed_on=data["agreed_on"],
+                    no_other_area_confirmed=data["no_other_area_confirmed"],
+                    linked_people=data["linked_people"],
+                    linked_events=data["linked_events"],
+                    primary=form.choice("primary"),
+                    secondary=form.choice("secondary"),
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, "Formulation saved.")
+                return redirect("inventory:formulation", course_pk=course.pk)
+    _audit_view(request, current or course, course, detail="formulation")
+    return render(
+        request,
+        "inventory/formulation.html",
+        {
+            "nav": "patients",
+            "course": course,
+            "patient": course.patient,
+            "form": form,
+            "formulation": current,
+            "areas": areas,
+            "can_edit": can_edit,
+            "suggestions": inventory_suggestions(people, areas),
+            "has_deceased": any(p.deceased for p in people),
+        },
+    )
+
+
+@role_required(*CLINICAL_ROLES)
+def problem_area(request, pk: int):
+    area = problem_area_get(request.user, pk)
+    course = area.course
+    can_edit = _can_edit(request, course)
+    form_class = problem_area_form_class(area.area)
+    form = form_class(request.POST or None, instance=area)
+    if request.method == "POST":
+        area = problem_area_get(request.user, pk, edit=True)
+        form = form_class(request.POST, instance=area)
+        if form.is_valid():
+            try:
+                services.problem_area_update(
+                    request=request, problem_area=area, fields=form.cleaned_data
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, f"{area.get_area_display().capitalize()} work saved.")
+                return redirect("inventory:problem_area", pk=area.pk)
+    _audit_view(request, area, course)
+    return render(
+        request,
+        "inventory/problem_area.html",
+        {
+            "nav": "patients",
+            "course": course,
+            "patient": course.patient,
+            "area": area,
+            "form": form,
+            "can_edit": can_edit,
+            "stage_form": StageChangeForm() if area.area == Area.ROLE_DISPUTE else None,
+            "goal_form": GoalForm(),
+            "goal_status_forms": [
+                (goal, GoalStatusForm(instance=goal, prefix=f"g{goal.pk}"))
+                for goal in area.goals.all()
+            ],
+        },
+    )
+
+
+@require_POST
+@role_required(Role.THERAPIST)
+def dispute_stage(request, pk: int):
+    area = problem_area_get(request.user, pk, edit=True)
+    form = StageChangeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.dispute_stage_change(request=request, problem_area=area, **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"The dispute is now at {form.cleaned_data['stage']}.")
+    else:
+        messages.error(request, "The stage was not recorded: " + form.errors.as_text())
+    return redirect("inventory:problem_area", pk=area.pk)
+
+
+@require_POST
+@role_required(Role.THERAPIST)
+def goal_add(request, pk: int):
+    area = problem_area_get(request.user, pk, edit=True)
+    form = GoalForm(request.POST)
+    if form.is_valid():
+        goal = form.save(commit=False)
+        goal.problem_area = area
+        services.goal_save(request=request, goal=goal)
+        messages.success(request, "Goal added.")
+    else:
+        messages.error(request, "The goal was not added: " + form.errors.as_text())
+    return redirect("inventory:problem_area", pk=area.pk)
+
+
+@require_POST
+@role_required(Role.THERAPIST)
+def goal_update(request, pk: int):
+    goal = goal_get_for_edit(request.user, pk)
+    form = GoalStatusForm(request.POST, instance=goal, prefix=f"g{goal.pk}")
+    if form.is_valid():
+        services.goal_save(request=request, goal=form.save(commit=False))
+        messages.success(request, f"Goal marked {goal.get_status_display()}.")
+    else:
+        messages.error(request, "The goal was not changed: " + form.errors.as_text())
+    return redirect("inventory:problem_area", pk=goal.problem_area_id)
+
+
+# --- Session focus and termination -----------------------------------------------------------
+
+
+@role_required(Role.THERAPIST)
+def session_focus(request, session_pk: int):
+    session = session_get(request.user, session_pk, edit=True)
+    course = session.course
+    areas = ProblemArea.objects.filter(course=course)
+    goals = Goal.objects.filter(problem_area__course=course).select_related("problem_area")
+    focus = SessionFocus.objects.filter(session=session).first()
+    initial = {"problem_area": focus.problem_area, "goals": focus.goals.all()} if focus else {}
+    form = SessionFocusForm(request.POST or None, areas=areas, goals=goals, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.session_focus_save(
+                request=request,
+                session=session,
+                problem_area=form.cleaned_data["problem_area"],
+                goals=form.cleaned_data["goals"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Focus of the session saved.")
+            return redirect("sessions:session", pk=session.pk)
+    _audit_view(request, session, course, detail="problem-area focus")
+    return render(
+        request,
+        "inventory/session_focus.html",
+        {
+            "nav": "patients",
+            "session": session,
+            "course": course,
+            "form": form,
+            "has_areas": areas.exists(),
+            "is_middle": session.phase == Phase.MIDDLE,
+        },
+    )
+
+
+@role_required(*CLINICAL_ROLES)
+def termination_review(request, course_pk: int):
+    course = course_get(request.user, course_pk)
+    review = TerminationReview.objects.filter(course=course).first()
+    form = TerminationReviewForm(request.POST or None, instance=review)
+    if request.method == "POST":
+        course = course_get(request.user, course_pk, edit=True)
+        if form.is_valid():
+            review = form.save(commit=False)
+            review.course = course
+            try:
+                services.termination_review_save(request=request, review=review)
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(
+                    request, "Termination review saved. The course can now be completed."
+                )
+                return redirect("sessions:course", pk=course.pk)
+    _audit_view(request, review or course, course, detail="termination review")
+    return render(
+        request,
+        "inventory/termination_review.html",
+        {
+            "nav": "patients",
+            "course": course,
+            "patient": course.patient,
+            "form": form,
+            "review": review,
+            "can_edit": _can_edit(request, course),
+        },
+    )
+
+
+@role_required(*CLINICAL_ROLES)
+def course_summary(request, course_pk: int):
+    """The printable summary: formulation, goals and outcomes, PHQ-9, relapse plan.
+
+    Built only from the record: private notes are never read here.
+    """
+    course = course_get(request.user, course_pk)
+    audit_record(
+        action=Action.EXPORT,
+        request=request,
+        obj=course,
+        patient_id=course.patient_id,
+        detail="course summary",
+    )
+    phq9 = list(
+        Measure.objects.filter(course=course, kind=Measure.Kind.PHQ9)
+        .select_related("session")
+        .order_by("administered_on", "pk")
+    )
+    held = TherapySession.objects.filter(course=course).held().count()
+    return render(
+        request,
+        "inventory/course_summary.html",
+        {
+            "course": course,
+            "patient": course.patient,
+            "formulation": formulation_of(course),
+            "areas": problem_areas_of(course),
+            "review": TerminationReview.objects.filter(course=course).first(),
+            "phq9": phq9,
+            "held": held,
+            "people": relationships_of(course),
+            "events": events_of(course),
+            "generated_at": timezone.now(),
+        },
+    )
