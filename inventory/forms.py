@@ -20,6 +20,7 @@ from .models import (
 def _helper(*layout, submit: str | None = None, form_tag: bool = True) -> FormHelper:
     helper = FormHelper()
     helper.form_tag = form_tag
+    helper.attrs = {"novalidate": ""}  # the server explains every error beside its field
     helper.layout = Layout(*layout, *([Submit("save", submit)] if submit else []))
     return helper
 
@@ -266,6 +267,7 @@ class GoalStatusForm(forms.ModelForm):
     class Meta:
         model = Goal
         fields = ["status"]
+        widgets = {"status": forms.Select(attrs={"class": "form-select form-select-sm"})}
 
 
 class SessionFocusForm(forms.Form):

@@ -115,11 +115,13 @@ def inventory(request, course_pk: int):
             "patient": course.patient,
             "form": form,
             "can_edit": can_edit,
-            "edit_forms": {
-                p.pk: RelationshipForm(instance=p, prefix=f"p{p.pk}") for p in context["people"]
-            }
-            if can_edit
-            else {},
+            "entries": [
+                (
+                    person,
+                    RelationshipForm(instance=person, prefix=f"p{person.pk}") if can_edit else None,
+                )
+                for person in context["people"]
+            ],
         }
     )
     return render(request, "inventory/inventory.html", context)

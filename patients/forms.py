@@ -40,6 +40,7 @@ class PatientForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.clinic_id = clinic_id
         self.helper = FormHelper()
+        self.helper.attrs = {"novalidate": ""}  # the server explains every error beside its field
         self.helper.layout = Layout(
             Fieldset(
                 "Identity",

@@ -33,6 +33,7 @@ class TimeInput(forms.TimeInput):
 def _helper(*layout, submit: str | None = None, form_tag: bool = True) -> FormHelper:
     helper = FormHelper()
     helper.form_tag = form_tag
+    helper.attrs = {"novalidate": ""}  # the server explains every error beside its field
     helper.layout = Layout(*layout, *([Submit("save", submit)] if submit else []))
     return helper
 

@@ -43,6 +43,10 @@ def own_course(world) -> dict:
     return {"pk": world["course"].pk}
 
 
+def course_pk(world) -> dict:
+    return {"course_pk": world["course"].pk}
+
+
 def own_session(world) -> dict:
     return {"pk": world["session"].pk}
 
@@ -117,6 +121,27 @@ EXPECTED = {
     ),
     "sessions:session_private_note": (own_session, POST_ONLY),
     "sessions:session_sign": (own_session, POST_ONLY),
+    # Inventory, timeline, formulation, problem areas, termination
+    "inventory:inventory": (course_pk, treating()),
+    "inventory:circle": (course_pk, treating()),
+    "inventory:person_edit": (
+        lambda world: {"pk": world["person"].pk},
+        treating(therapist_only=True),
+    ),
+    "inventory:person_remove": (lambda world: {"pk": world["person"].pk}, POST_ONLY),
+    "inventory:timeline": (course_pk, treating()),
+    "inventory:event_remove": (lambda world: {"pk": world["event"].pk}, POST_ONLY),
+    "inventory:formulation": (course_pk, treating()),
+    "inventory:problem_area": (lambda world: {"pk": world["area"].pk}, treating()),
+    "inventory:dispute_stage": (lambda world: {"pk": world["area"].pk}, POST_ONLY),
+    "inventory:goal_add": (lambda world: {"pk": world["area"].pk}, POST_ONLY),
+    "inventory:goal_update": (lambda world: {"pk": world["goal"].pk}, POST_ONLY),
+    "inventory:session_focus": (
+        lambda world: {"session_pk": world["session"].pk},
+        treating(therapist_only=True),
+    ),
+    "inventory:termination_review": (course_pk, treating()),
+    "inventory:course_summary": (course_pk, treating()),
 }
 
 # Django's own admin is for the operator only; tested in test_operator_admin below.
@@ -174,10 +199,20 @@ def world(
     first_session,
 ):
     """Everyone, and the objects of `therapist`'s caseload that the URLs point at."""
+    from inventory.models import Goal, LifeEvent, ProblemArea, Relationship
+
+    person = Relationship.objects.create(course=course, name="J.", relation="partner")
+    area = ProblemArea.objects.create(course=course, area="role_dispute", other_party=person)
     return {
         "patient": patient,
         "course": course,
         "session": first_session,
+        "person": person,
+        "event": LifeEvent.objects.create(
+            course=course, occurred_on=course.start_date, description="moved house"
+        ),
+        "area": area,
+        "goal": Goal.objects.create(problem_area=area, text="talk about chores"),
         "anonymous": None,
         "therapist": therapist,
         "colleague": colleague,
