@@ -1,0 +1,214 @@
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from inventory import services
+from inventory.models import DisputeStageChange, Goal, ProblemArea, SessionFocus, TerminationReview
+from inventory.selectors import inventory_suggestions
+from sessions import services as session_services
+from tests.conftest import attend, open_course, request_as
+
+
+def save(course, primary, secondary=None, confirmed=False, **extra):
+    return services.formulation_save(
+        request=request_as(course.therapist),
+        course=course,
+        text="Formulation text",
+        rationale="",
+        agreed_on=timezone.localdate(),
+        no_other_area_confirmed=confirmed,
+        linked_people=extra.get("people", []),
+        linked_events=[],
+        primary=primary,
+        secondary=secondary,
+    )
+
+
+def test_role_dispute_as_primary(course, people):
+    save(course, {"area": "role_dispute", "other_party": people["partner"]})
+    area = ProblemArea.objects.get()
+    assert (area.area, area.rank, area.other_party) == ("role_dispute", 1, people["partner"])
+
+
+def test_dispute_needs_the_other_party(course, people):
+    with pytest.raises(ValidationError) as error:
+        save(course, {"area": "role_dispute", "other_party": None})
+    assert "primary_person" in error.value.message_dict
+
+
+def test_grief_needs_a_deceased_person_in_the_inventory(course):
+    with pytest.raises(ValidationError, match="deceased person in the inventory"):
+        save(course, {"area": "grief", "deceased": None})
+
+
+def test_grief_names_the_deceased(course, people):
+    with pytest.raises(ValidationError, match="marked as deceased"):
+        save(course, {"area": "grief", "deceased": people["friend"]})
+    save(course, {"area": "grief", "deceased": people["father"]})
+    assert ProblemArea.objects.get().deceased == people["father"]
+
+
+def test_deficits_needs_explicit_confirmation(course):
+    with pytest.raises(ValidationError) as error:
+        save(course, {"area": "interpersonal_deficits"})
+    assert "no_other_area_confirmed" in error.value.message_dict
+    save(course, {"area": "interpersonal_deficits"}, confirmed=True)
+
+
+def test_deficits_warns_when_the_inventory_suggests_another_area(course, people):
+    save(course, {"area": "interpersonal_deficits"}, confirmed=True)
+    hints = inventory_suggestions(course.relationships.current(), list(course.problem_areas.all()))
+    assert any("Dad" in h and "grief" in h for h in hints)
+    assert any("Sam" in h and "role dispute" in h for h in hints)
+
+
+def test_no_warning_for_other_areas(course, people):
+    save(course, {"area": "role_dispute", "other_party": people["partner"]})
+    assert (
+        inventory_suggestions(course.relationships.current(), list(course.problem_areas.all()))
+        == []
+    )
+
+
+def test_secondary_must_differ_and_is_at_most_one(course, people):
+    dispute = {"area": "role_dispute", "other_party": people["partner"]}
+    with pytest.raises(ValidationError, match="must differ"):
+        save(course, dispute, dispute)
+    save(course, dispute, {"area": "role_transition"})
+    assert list(course.problem_areas.values_list("area", "rank")) == [
+        ("role_dispute", 1),
+        ("role_transition", 2),
+    ]
+
+
+def test_an_area_with_goals_cannot_change_or_go(course, people):
+    save(
+        course,
+        {"area": "role_dispute", "other_party": people["partner"]},
+        {"area": "role_transition"},
+    )
+    secondary = ProblemArea.objects.get(rank=2)
+    Goal.objects.create(problem_area=secondary, text="find a new routine")
+    with pytest.raises(ValidationError, match="stays as it is"):
+        save(course, {"area": "role_dispute", "other_party": people["partner"]})
+    assert ProblemArea.objects.filter(rank=2, area="role_transition").exists()
+
+
+def test_dispute_stage_history(course, people, therapist):
+    save(course, {"area": "role_dispute", "other_party": people["partner"]})
+    area = ProblemArea.objects.get()
+    request = request_as(therapist)
+    week_ago = timezone.localdate() - timedelta(days=7)
+    services.dispute_stage_change(
+        request=request, problem_area=area, stage="impasse", changed_on=week_ago, note=""
+    )
+    services.dispute_stage_change(
+        request=request,
+        problem_area=area,
+        stage="renegotiation",
+        changed_on=timezone.localdate(),
+        note="joint talk",
+    )
+    with pytest.raises(ValidationError, match="already at this stage"):
+        services.dispute_stage_change(
+            request=request,
+            problem_area=area,
+            stage="renegotiation",
+            changed_on=timezone.localdate(),
+            note="",
+        )
+    history = list(DisputeStageChange.objects.values_list("stage", "changed_on"))
+    assert history == [("impasse", week_ago), ("renegotiation", timezone.localdate())]
+    area.refresh_from_db()
+    assert area.stage == "renegotiation"
+
+
+def test_removing_a_person_keeps_the_row_and_is_refused_while_in_use(course, people, therapist):
+    save(course, {"area": "role_dispute", "other_party": people["partner"]})
+    request = request_as(therapist)
+    with pytest.raises(ValidationError, match="person of a chosen problem area"):
+        services.relationship_remove(request=request, relationship=people["partner"])
+    services.relationship_remove(request=request, relationship=people["friend"])
+    people["friend"].refresh_from_db()
+    assert people["friend"].removed_at is not None
+    assert people["friend"] not in course.relationships.current()
+
+
+class TestSessionFocus:
+    @pytest.fixture
+    def middle_session(self, patient):
+        course = open_course(patient, start=timezone.localdate() - timedelta(weeks=6))
+        session = course.sessions.get(number=5)
+        attend(session)
+        return session
+
+    def test_focus_records_area_and_goals_or_drift(self, middle_session, therapist):
+        course = middle_session.course
+        from inventory.models import Relationship
+
+        partner = Relationship.objects.create(course=course, name="S", relation="husband")
+        save(course, {"area": "role_dispute", "other_party": partner})
+        area = ProblemArea.objects.get(course=course)
+        goal = Goal.objects.create(problem_area=area, text="weekly money talk")
+        request = request_as(therapist)
+        services.session_focus_save(
+            request=request, session=middle_session, problem_area=area, goals=[goal]
+        )
+        focus = SessionFocus.objects.get()
+        assert not focus.is_drift and list(focus.goals.all()) == [goal]
+        services.session_focus_save(
+            request=request, session=middle_session, problem_area=None, goals=[]
+        )
+        focus.refresh_from_db()
+        assert focus.is_drift
+
+    def test_focus_is_for_middle_phase_sessions(self, course, therapist):
+        with pytest.raises(ValidationError, match="middle-phase"):
+            services.session_focus_save(
+                request=request_as(therapist),
+                session=course.sessions.get(number=1),
+                problem_area=None,
+                goals=[],
+            )
+
+
+def test_course_completes_only_with_a_termination_review(patient, therapist):
+    course = open_course(patient, start=timezone.localdate() - timedelta(weeks=11))
+    attend(course.sessions.get(number=10))
+    request = request_as(therapist)
+    with pytest.raises(ValidationError, match="termination review"):
+        session_services.course_complete(
+            request=request, course=course, ended_on=timezone.localdate()
+        )
+    review = TerminationReview(
+        course=course,
+        gains_reviewed="g",
+        feelings_about_ending="f",
+        ipos_patient=4,
+        ipos_therapist=3,
+        warning_symptoms="w",
+        relapse_plan="r",
+        maintenance="booster",
+    )
+    services.termination_review_save(request=request, review=review)
+    session_services.course_complete(request=request, course=course, ended_on=timezone.localdate())
+    course.refresh_from_db()
+    assert course.status == "completed"
+
+
+def test_monthly_maintenance_needs_a_frequency(course, therapist):
+    review = TerminationReview(
+        course=course,
+        gains_reviewed="g",
+        feelings_about_ending="f",
+        ipos_patient=4,
+        ipos_therapist=3,
+        warning_symptoms="w",
+        relapse_plan="r",
+        maintenance="monthly",
+    )
+    with pytest.raises(ValidationError) as error:
+        services.termination_review_save(request=request_as(therapist), review=review)
+    assert "maintenance_frequency" in error.value.message_dict

@@ -1,0 +1,186 @@
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from inventory.models import LifeEvent, ProblemArea, Relationship
+from ipt_clinic.accounts.models import AuditEvent
+from sessions import services as session_services
+from tests.conftest import attend, request_as
+
+
+def test_quick_add_a_person(client_for, therapist, course):
+    response = client_for(therapist).post(
+        reverse("inventory:inventory", args=[course.pk]),
+        {
+            "name": "Sam",
+            "relation": "husband",
+            "ring": "1",
+            "contact": "daily",
+            "changed_around_onset": "on",
+        },
+    )
+    assert response.status_code == 302
+    person = Relationship.objects.get()
+    assert (person.ring, person.changed_around_onset) == (1, True)
+    assert AuditEvent.objects.filter(
+        action="create", object_type="inventory.relationship", patient_id=course.patient_id
+    ).exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"name": "", "relation": "husband", "ring": "1", "contact": "daily"}, "required"),
+        (
+            {"name": "Sam", "relation": "husband", "ring": "4", "contact": "daily"},
+            "Select a valid choice",
+        ),
+        (
+            {"name": "Sam", "relation": "husband", "ring": "1", "contact": "hourly"},
+            "Select a valid choice",
+        ),
+        (
+            {"name": "S" * 81, "relation": "husband", "ring": "1", "contact": "daily"},
+            "at most 80 characters",
+        ),
+    ],
+)
+def test_quick_add_bad_input_keeps_the_rest(client_for, therapist, course, data, message):
+    response = client_for(therapist).post(reverse("inventory:inventory", args=[course.pk]), data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert 'value="husband"' in response.content.decode()
+    assert not Relationship.objects.exists()
+
+
+def test_future_life_event_is_refused_with_its_text_kept(client_for, therapist, course):
+    future = (timezone.localdate() + timedelta(days=5)).isoformat()
+    response = client_for(therapist).post(
+        reverse("inventory:timeline", args=[course.pk]),
+        {
+            "occurred_on": future,
+            "kind": "event",
+            "description": "Wedding planned",
+            "mood_effect": "none",
+        },
+    )
+    assert b"The timeline records what has happened" in response.content
+    assert b"Wedding planned" in response.content
+    assert not LifeEvent.objects.exists()
+
+
+def test_event_linked_to_a_person_of_another_course_is_refused(
+    client_for, therapist, course, colleague_course
+):
+    stranger = Relationship.objects.create(course=colleague_course, name="X", relation="y")
+    response = client_for(therapist).post(
+        reverse("inventory:timeline", args=[course.pk]),
+        {
+            "occurred_on": course.start_date.isoformat(),
+            "kind": "event",
+            "description": "Row",
+            "mood_effect": "worse",
+            "relationship": stranger.pk,
+        },
+    )
+    assert b"Select a valid choice" in response.content
+    assert not LifeEvent.objects.exists()
+
+
+def test_formulation_errors_sit_beside_their_fields(client_for, therapist, course, people):
+    response = client_for(therapist).post(
+        reverse("inventory:formulation", args=[course.pk]),
+        {
+            "text": "Kept formulation",
+            "primary_area": "grief",
+            "primary_person": people["friend"].pk,
+        },
+    )
+    html = response.content.decode()
+    assert "For grief, choose a person marked as deceased." in html
+    assert "Kept formulation" in html
+    assert not ProblemArea.objects.exists()
+
+
+def test_supervisor_reads_but_cannot_write(client_for, supervisor, course, people):
+    client = client_for(supervisor)
+    html = client.get(reverse("inventory:inventory", args=[course.pk])).content.decode()
+    assert "Sam" in html and "Add to the inventory" not in html
+    response = client.post(
+        reverse("inventory:inventory", args=[course.pk]),
+        {"name": "Intruder", "relation": "x", "ring": "1", "contact": "daily"},
+    )
+    assert response.status_code == 404
+    assert not Relationship.objects.filter(name="Intruder").exists()
+
+
+def test_colleague_gets_404_everywhere(client_for, colleague, course, people):
+    client = client_for(colleague)
+    for name in [
+        "inventory:inventory",
+        "inventory:timeline",
+        "inventory:formulation",
+        "inventory:course_summary",
+        "inventory:circle",
+    ]:
+        assert client.get(reverse(name, args=[course.pk])).status_code == 404
+    assert (
+        client.post(reverse("inventory:person_remove", args=[people["friend"].pk])).status_code
+        == 404
+    )
+
+
+def test_summary_never_shows_private_notes(client_for, therapist, supervisor, course):
+    session = course.sessions.get(number=1)
+    attend(session)
+    session_services.private_note_save(
+        request=request_as(therapist), session=session, text="PRIVATE-CANARY"
+    )
+    for user in (therapist, supervisor):
+        html = (
+            client_for(user)
+            .get(reverse("inventory:course_summary", args=[course.pk]))
+            .content.decode()
+        )
+        assert "PRIVATE-CANARY" not in html
+        assert "IPT course summary" in html
+    assert AuditEvent.objects.filter(action="export", patient_id=course.patient_id).count() == 2
+
+
+def _fill(course, count):
+    Relationship.objects.bulk_create(
+        Relationship(course=course, name=f"P{i}", relation="friend", ring=1 + i % 3)
+        for i in range(count)
+    )
+    LifeEvent.objects.bulk_create(
+        LifeEvent(
+            course=course,
+            occurred_on=course.start_date - timedelta(days=i),
+            description=f"event {i}",
+        )
+        for i in range(count)
+    )
+
+
+@pytest.mark.parametrize("count", [2, 40])
+@pytest.mark.parametrize(
+    ("url_name", "queries"),
+    [
+        ("inventory:inventory", 8),
+        ("inventory:timeline", 8),
+        ("inventory:formulation", 12),
+        ("inventory:circle", 7),
+        ("inventory:course_summary", 9),
+    ],
+)
+def test_queries_do_not_grow_with_people_and_events(
+    client_for, therapist, course, count, url_name, queries, django_assert_num_queries
+):
+    _fill(course, count)
+    client = client_for(therapist)
+    url = reverse(url_name, args=[course.pk])
+    client.get(url)
+    with django_assert_num_queries(queries):
+        assert client.get(url).status_code == 200
