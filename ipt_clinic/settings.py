@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "patients",
     "sessions.apps.TherapySessionsConfig",
     "inventory",
+    "ipt_clinic.caseload",
 ]
 
 MIDDLEWARE = [
@@ -312,6 +313,27 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
+# A late-acknowledged task whose broker connection drops is cancelled and redelivered, not
+# left running unacknowledged (Celery 6's default; setting it also silences the warning).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+
+# --- Reminders ------------------------------------------------------------------------------
+# The dispatcher claims due reminder rows this often (Celery beat; default every minute).
+REMINDER_DISPATCH_SECONDS = env_int("IPT_REMINDER_DISPATCH_SECONDS", 60)
+# A reminder claimed (or being sent) for longer than this without finishing is presumed lost
+# (a killed worker, a broker that lost its queue) and queued again by the sweep.
+REMINDER_SWEEP_SECONDS = env_int("IPT_REMINDER_SWEEP_SECONDS", 300)
+# Attempts before a reminder is marked failed; waits between them double from 30 s up to 10 min.
+REMINDER_MAX_ATTEMPTS = env_int("IPT_REMINDER_MAX_ATTEMPTS", 6)
+# Text messages: a class with send_text(to, body) (see sessions/channels.py). The default only
+# logs what it would send.
+SMS_BACKEND = env_str("IPT_SMS_BACKEND", "sessions.channels.LoggingSmsBackend")
+# The address patients reach the app at: the opt-out link in every reminder starts with it.
+SITE_URL = env_str("IPT_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+if not SITE_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured("IPT_SITE_URL must start with http:// or https://")
+if REMINDER_SWEEP_SECONDS < 1 or REMINDER_DISPATCH_SECONDS < 1 or REMINDER_MAX_ATTEMPTS < 1:
+    raise ImproperlyConfigured("Reminder intervals and attempts must be positive.")
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

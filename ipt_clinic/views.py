@@ -15,11 +15,12 @@ from ipt_clinic.accounts.access import (
     home_url_name,
     role_required,
     staff_for,
-    supervisees_for,
     supervisions_for,
     supervisors_of,
 )
 from ipt_clinic.accounts.audit import Action, audit_record
+from ipt_clinic.caseload.flags import raised_flags
+from ipt_clinic.caseload.selectors import own_flagged_courses, recent_supervision_notes
 from sessions.selectors import open_courses_for_home
 
 
@@ -37,6 +38,7 @@ def home(request):
 def therapist_home(request):
     """Today's work: the therapist's open courses, soonest appointment first."""
     courses = open_courses_for_home(request.user)
+    flagged, thresholds = own_flagged_courses(request.user)
     audit_record(action=Action.VIEW, request=request, detail="therapist home: open courses")
     return render(
         request,
@@ -44,20 +46,14 @@ def therapist_home(request):
         {
             "nav": "therapist",
             "courses": courses,
+            "flagged": [
+                (c, [(f, f.explain(thresholds)) for f in raised_flags(c)]) for c in flagged
+            ],
+            "supervision_notes": recent_supervision_notes(request.user),
             "supervisors": supervisors_of(request.user),
             "today": _clinic_today(request.user),
             "zone": request.user.clinic.zone,
         },
-    )
-
-
-@role_required(Role.SUPERVISOR)
-def supervisor_home(request):
-    supervisees = supervisees_for(request.user).order_by("full_name")
-    return render(
-        request,
-        "home/supervisor.html",
-        {"nav": "supervisor", "supervisees": supervisees, "today": _clinic_today(request.user)},
     )
 
 

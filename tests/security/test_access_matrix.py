@@ -51,6 +51,16 @@ def own_session(world) -> dict:
     return {"pk": world["session"].pk}
 
 
+def own_reminder(world) -> dict:
+    return {"pk": world["session"].reminders.first().pk}
+
+
+def reminder_opt_out_token(world) -> dict:
+    from sessions.reminders import opt_out_token
+
+    return {"token": opt_out_token(world["session"].reminders.first())}
+
+
 def treating(therapist_only: bool = False) -> dict[str, int]:
     """An object of `therapist`'s caseload: the therapist sees it, their supervisor reads it
     (unless the page is for the treating therapist only: then the role gate says 403),
@@ -121,6 +131,10 @@ EXPECTED = {
     ),
     "sessions:session_private_note": (own_session, POST_ONLY),
     "sessions:session_sign": (own_session, POST_ONLY),
+    # Reminders: failures for clinic admins; the patient's opt-out link is public (signed).
+    "sessions:reminder_failures": (no_kwargs, only("clinic_admin", "other_admin")),
+    "sessions:reminder_retry": (own_reminder, POST_ONLY),
+    "sessions:reminder_opt_out": (reminder_opt_out_token, PUBLIC),
     # Inventory, timeline, formulation, problem areas, termination
     "inventory:inventory": (course_pk, treating()),
     "inventory:circle": (course_pk, treating()),
@@ -142,6 +156,11 @@ EXPECTED = {
     ),
     "inventory:termination_review": (course_pk, treating()),
     "inventory:course_summary": (course_pk, treating()),
+    # Supervision
+    "caseload:note_add": (own_course, POST_ONLY),
+    "caseload:course_reviewed": (own_course, POST_ONLY),
+    "caseload:note_review": (own_session, POST_ONLY),
+    "caseload:fidelity": (own_session, treating()),  # the therapist rates their own session
 }
 
 # Django's own admin is for the operator only; tested in test_operator_admin below.

@@ -1,0 +1,170 @@
+"""Supervision of IPT courses: flag thresholds, supervision notes, note reviews, fidelity."""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from ipt_clinic.accounts.models import Clinic, User
+from sessions.models import Course, TherapySession
+
+
+class FlagThresholds(models.Model):
+    """A clinic's thresholds for the caseload flags (defaults follow the IPT literature)."""
+
+    clinic = models.OneToOneField(Clinic, on_delete=models.CASCADE, related_name="flag_thresholds")
+    problem_area_by_session = models.PositiveSmallIntegerField(
+        default=4,
+        validators=[MinValueValidator(2), MaxValueValidator(8)],
+        help_text="A problem area should be agreed once this many sessions have taken place.",
+    )
+    min_improvement_percent = models.PositiveSmallIntegerField(
+        default=20,
+        validators=[MinValueValidator(5), MaxValueValidator(60)],
+        help_text="PHQ-9 improvement expected by mid-course, in percent of baseline.",
+    )
+    drift_sessions = models.PositiveSmallIntegerField(
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(6)],
+        help_text="Middle-phase sessions off the chosen area before a course is flagged.",
+    )
+    termination_raised_before_end = models.PositiveSmallIntegerField(
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(4)],
+        help_text="The end should be raised by session N minus this many.",
+    )
+    unsigned_note_hours = models.PositiveSmallIntegerField(
+        default=48, validators=[MinValueValidator(12), MaxValueValidator(240)]
+    )
+    gap_days = models.PositiveSmallIntegerField(
+        "days without a session",
+        default=14,
+        validators=[MinValueValidator(7), MaxValueValidator(60)],
+    )
+    past_contract_grace_days = models.PositiveSmallIntegerField(
+        default=7,
+        validators=[MinValueValidator(0), MaxValueValidator(30)],
+        help_text="Days after the last planned session before a course counts as overrunning.",
+    )
+
+    def __str__(self) -> str:
+        return f"flag thresholds of {self.clinic}"
+
+    @classmethod
+    def for_clinic(cls, clinic_id: int) -> "FlagThresholds":
+        """The clinic's thresholds; the defaults (unsaved) when it never changed them."""
+        return cls.objects.filter(clinic_id=clinic_id).first() or cls(clinic_id=clinic_id)
+
+
+class SupervisionNote(models.Model):
+    """A supervisor's note on a course, for the treating therapist to read."""
+
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="supervision_notes")
+    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField("supervision note")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"supervision note on course {self.course_id}"
+
+
+class CourseReview(models.Model):
+    """A supervisor marked the course as reviewed (the latest mark counts)."""
+
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="reviews")
+    reviewer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-reviewed_at"]
+
+    def __str__(self) -> str:
+        return f"course {self.course_id} reviewed {self.reviewed_at:%Y-%m-%d}"
+
+
+class NoteReview(models.Model):
+    """A supervisor's review of a signed session note."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "pending"
+        NEEDS_REVISION = "needs_revision", "needs revision"
+        CO_SIGNED = "co_signed", "co-signed"
+
+    session = models.OneToOneField(
+        TherapySession, on_delete=models.PROTECT, related_name="note_review"
+    )
+    reviewer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    comment = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="needs_revision") | ~Q(comment=""),
+                name="note_review_revision_has_comment",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"review of session {self.session_id}: {self.status}"
+
+
+# The checklist of each phase (IPT.md: initial tasks, middle-phase work, termination).
+FIDELITY_CHECKLIST = {
+    "initial": [
+        ("symptom_review", "Symptoms reviewed with a standard measure"),
+        ("diagnosis_sick_role", "Diagnosis given and the sick role explained"),
+        ("medication", "Need for medication considered"),
+        ("inventory", "Interpersonal inventory built"),
+        ("timeline", "Timeline of symptoms and life events drawn"),
+        ("formulation", "Formulation presented and agreed"),
+        ("problem_area", "Problem area chosen and goals set"),
+    ],
+    "middle": [
+        ("since_last_met", "Opened with “how have things been since we last met?”"),
+        ("mood_events", "Mood linked to interpersonal events"),
+        ("problem_area_work", "Worked on the chosen problem area"),
+        ("techniques", "IPT techniques used fittingly"),
+    ],
+    "termination": [
+        ("gains", "Gains reviewed and credited to the patient"),
+        ("feelings", "Feelings about ending discussed"),
+        ("warning_signs", "Warning signs and a relapse plan agreed"),
+        ("maintenance", "Maintenance recommendation made"),
+    ],
+}
+
+
+class FidelityRating(models.Model):
+    """How faithfully a session followed IPT, rated by the supervisor or by the therapist."""
+
+    class By(models.TextChoices):
+        SUPERVISOR = "supervisor", "supervisor"
+        THERAPIST = "therapist", "therapist (self-rating)"
+
+    session = models.ForeignKey(
+        TherapySession, on_delete=models.PROTECT, related_name="fidelity_ratings"
+    )
+    rated_by = models.CharField(max_length=12, choices=By.choices)
+    rater = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    checklist = models.JSONField(default=list, blank=True)
+    adherence = models.PositiveSmallIntegerField(
+        "overall adherence (1-5)", validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    comment = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "rated_by"], name="fidelity_one_per_side"),
+            models.CheckConstraint(
+                condition=Q(adherence__gte=1, adherence__lte=5), name="fidelity_adherence_1_to_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"fidelity of session {self.session_id} by {self.rated_by}"

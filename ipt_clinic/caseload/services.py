@@ -1,0 +1,86 @@
+"""Supervision writes: notes, review marks, note reviews and fidelity ratings, all audited."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+
+from ipt_clinic.accounts.audit import Action, audit_record
+from sessions.models import Course, TherapySession
+
+from .models import FIDELITY_CHECKLIST, CourseReview, FidelityRating, NoteReview, SupervisionNote
+
+
+def _audit(request, action, obj, course: Course, detail: str = "") -> None:
+    audit_record(
+        action=action, request=request, obj=obj, patient_id=course.patient_id, detail=detail
+    )
+
+
+@transaction.atomic
+def supervision_note_add(*, request: HttpRequest, course: Course, text: str) -> SupervisionNote:
+    note = SupervisionNote(course=course, author=request.user, text=text.strip())
+    note.full_clean()
+    note.save()
+    _audit(request, Action.CREATE, note, course)
+    return note
+
+
+@transaction.atomic
+def course_mark_reviewed(*, request: HttpRequest, course: Course) -> CourseReview:
+    review = CourseReview.objects.create(course=course, reviewer=request.user)
+    _audit(request, Action.UPDATE, course, course, detail="marked reviewed")
+    return review
+
+
+@transaction.atomic
+def note_review_save(
+    *, request: HttpRequest, session: TherapySession, status: str, comment: str
+) -> NoteReview:
+    if not session.is_signed:
+        raise ValidationError("Only a signed note can be reviewed.")
+    review, _ = NoteReview.objects.get_or_create(
+        session=session, defaults={"reviewer": request.user}
+    )
+    review.reviewer = request.user
+    review.status = status
+    review.comment = comment.strip()
+    review.full_clean()
+    review.save()
+    _audit(
+        request,
+        Action.UPDATE if status != "co_signed" else Action.SIGN,
+        session,
+        session.course,
+        detail=f"note review {status}",
+    )
+    return review
+
+
+@transaction.atomic
+def fidelity_rate(
+    *,
+    request: HttpRequest,
+    session: TherapySession,
+    rated_by: str,
+    checklist: list[str],
+    adherence: int,
+    comment: str,
+) -> FidelityRating:
+    if session.attendance != TherapySession.Attendance.ATTENDED:
+        raise ValidationError("Only a session that took place can be rated.")
+    allowed = {code for code, _ in FIDELITY_CHECKLIST[session.phase.value]}
+    if not set(checklist) <= allowed:
+        raise ValidationError({"checklist": "Tick items of this phase's checklist."})
+    rating, _ = FidelityRating.objects.get_or_create(
+        session=session,
+        rated_by=rated_by,
+        defaults={"rater": request.user, "adherence": adherence},
+    )
+    rating.rater = request.user
+    rating.checklist = checklist
+    rating.adherence = adherence
+    rating.comment = comment.strip()
+    rating.full_clean()
+    rating.save()
+    _audit(request, Action.UPDATE, session, session.course, detail=f"fidelity by {rated_by}")
+    return rating

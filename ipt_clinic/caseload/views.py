@@ -1,0 +1,168 @@
+"""The supervisor's caseload dashboard and the supervision actions on courses and sessions."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from inventory.models import Area
+from ipt_clinic.accounts.access import Role, role_required, supervisees_for
+from ipt_clinic.accounts.audit import Action, audit_record
+from sessions.models import Measure, response_status, severity_band
+
+from . import services
+from .flags import FLAGS, raised_flags
+from .forms import FidelityForm, NoteReviewForm, SupervisionNoteForm
+from .models import FidelityRating, NoteReview
+from .selectors import (
+    PHASES,
+    course_get_for_supervision,
+    dashboard_courses,
+    session_get_for_rating,
+    session_get_for_supervision,
+    therapist_summaries,
+)
+
+PAGE_SIZE = 25
+AREA_LABELS = dict(Area.choices)
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _row(course) -> dict:
+    baseline, latest = course.phq9_baseline, course.phq9_latest
+    return {
+        "course": course,
+        "flags": raised_flags(course),
+        "outcome": response_status(baseline, latest),
+        "change": latest - baseline if baseline is not None and latest is not None else None,
+        "band": severity_band(Measure.Kind.PHQ9, latest) if latest is not None else "",
+        "area": AREA_LABELS.get(course.primary_area, "—"),
+    }
+
+
+@role_required(Role.SUPERVISOR)
+def dashboard(request):
+    filters = {
+        "therapist_id": _int_or_none(request.GET.get("therapist")),
+        "phase": request.GET.get("phase") or None,
+        "area": request.GET.get("area") if request.GET.get("area") in Area.values else None,
+        "flag": request.GET.get("flag") or None,
+    }
+    courses, thresholds = dashboard_courses(request.user, **filters)
+    page = Paginator(courses, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [_row(course) for course in page.object_list]
+    audit_record(
+        action=Action.VIEW, request=request, detail=f"caseload dashboard page {page.number}"
+    )
+    return render(
+        request,
+        "caseload/dashboard.html",
+        {
+            "nav": "supervisor",
+            "page": page,
+            "rows": rows,
+            "summaries": therapist_summaries(request.user),
+            "therapists": supervisees_for(request.user).order_by("full_name"),
+            "flags": [(flag, flag.explain(thresholds)) for flag in FLAGS],
+            "phases": PHASES,
+            "areas": Area.choices,
+            "selected": {**filters, "therapist": filters["therapist_id"]},
+        },
+    )
+
+
+@require_POST
+@role_required(Role.SUPERVISOR)
+def note_add(request, pk: int):
+    course = course_get_for_supervision(request.user, pk)
+    form = SupervisionNoteForm(request.POST)
+    if form.is_valid():
+        services.supervision_note_add(
+            request=request, course=course, text=form.cleaned_data["text"]
+        )
+        messages.success(
+            request,
+            f"Supervision note added; {course.therapist.full_name} will see it on the course.",
+        )
+    else:
+        messages.error(request, "The note was not saved: " + form.errors.as_text())
+    return redirect("sessions:course", pk=course.pk)
+
+
+@require_POST
+@role_required(Role.SUPERVISOR)
+def course_reviewed(request, pk: int):
+    course = course_get_for_supervision(request.user, pk)
+    services.course_mark_reviewed(request=request, course=course)
+    messages.success(request, "Course marked as reviewed.")
+    return redirect("sessions:course", pk=course.pk)
+
+
+@require_POST
+@role_required(Role.SUPERVISOR)
+def note_review(request, pk: int):
+    session = session_get_for_supervision(request.user, pk)
+    review = NoteReview.objects.filter(session=session).first()
+    form = NoteReviewForm(request.POST, instance=review)
+    if form.is_valid():
+        try:
+            services.note_review_save(
+                request=request,
+                session=session,
+                status=form.cleaned_data["status"],
+                comment=form.cleaned_data["comment"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "Review of the note saved.")
+    else:
+        messages.error(request, "The review was not saved: " + form.errors.as_text())
+    return redirect("sessions:session", pk=session.pk)
+
+
+@role_required(Role.THERAPIST, Role.SUPERVISOR)
+def fidelity(request, pk: int):
+    session, rated_by = session_get_for_rating(request.user, pk)
+    current = FidelityRating.objects.filter(session=session, rated_by=rated_by).first()
+    initial = (
+        {"checklist": current.checklist, "adherence": current.adherence, "comment": current.comment}
+        if current
+        else {}
+    )
+    form = FidelityForm(request.POST or None, phase=session.phase.value, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.fidelity_rate(
+                request=request, session=session, rated_by=rated_by, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Fidelity rating saved.")
+            return redirect("sessions:session", pk=session.pk)
+    if request.method == "GET":
+        audit_record(
+            action=Action.VIEW,
+            request=request,
+            obj=session,
+            patient_id=session.course.patient_id,
+            detail="fidelity rating",
+        )
+    return render(
+        request,
+        "caseload/fidelity.html",
+        {
+            "nav": "supervisor" if rated_by == "supervisor" else "patients",
+            "session": session,
+            "form": form,
+            "rated_by": rated_by,
+        },
+    )
