@@ -1,6 +1,7 @@
 """The Celery app. Its beat schedule is static and lives here, in code."""
 
 import os
+from datetime import timedelta
 
 from celery import Celery
 from celery.schedules import crontab
@@ -18,3 +19,31 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=17, hour=3),
     },
 }
+
+
+@app.on_after_configure.connect
+def _reminder_schedule(sender, **kwargs) -> None:
+    """Dispatch and sweep reminders every REMINDER_DISPATCH_SECONDS (a minute by default).
+
+    Two beats at once would run them twice as often, never send twice: the dispatcher claims
+    rows with SKIP LOCKED. A dispatch that waited out a whole interval on the queue is dropped
+    (`expires`): the next one does the same work.
+    """
+    from django.conf import settings
+
+    every = timedelta(seconds=settings.REMINDER_DISPATCH_SECONDS)
+    options = {"expires": every.total_seconds()}
+    sender.conf.beat_schedule.update(
+        {
+            "dispatch-due-reminders": {
+                "task": "sessions.tasks.dispatch_due_reminders",
+                "schedule": every,
+                "options": options,
+            },
+            "sweep-stuck-reminders": {
+                "task": "sessions.tasks.sweep_stuck_reminders",
+                "schedule": every,
+                "options": options,
+            },
+        }
+    )

@@ -65,6 +65,8 @@ class Patient(models.Model):
         help_text="The patient agreed to receive appointment reminders.",
     )
     reminder_consent_on = models.DateField("consent given on", null=True, blank=True)
+    # Set when the patient used the opt-out link of a reminder (consent is withdrawn with it).
+    reminders_opted_out_at = models.DateTimeField(null=True, blank=True, editable=False)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
     archived_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)

@@ -23,6 +23,8 @@ def patient_create(*, request: HttpRequest, therapist: User, patient: Patient) -
 
 @transaction.atomic
 def patient_update(*, request: HttpRequest, patient: Patient) -> Patient:
+    if patient.reminder_consent:
+        patient.reminders_opted_out_at = None  # consent given again after an opt-out
     patient.full_clean()
     patient.save()
     audit_record(action=Action.UPDATE, request=request, obj=patient, patient_id=patient.pk)

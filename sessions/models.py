@@ -1,5 +1,7 @@
 """The IPT course: its contract, its sessions with their phase-specific notes, and the measures."""
 
+import uuid
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -507,3 +509,108 @@ def response_status(baseline: int | None, latest: int | None) -> dict[str, bool]
         "response": baseline > 0 and latest <= baseline / 2,
         "remission": latest < 5,
     }
+
+
+class ReminderQuerySet(models.QuerySet["Reminder"]):
+    def open(self) -> "ReminderQuerySet":
+        """Not yet sent and still meant to be: waiting, or on its way to the patient."""
+        return self.filter(state__in=Reminder.OPEN_STATES)
+
+    def due(self, now) -> "ReminderQuerySet":
+        return self.filter(state=Reminder.State.PENDING, next_attempt_at__lte=now)
+
+    def failed(self) -> "ReminderQuerySet":
+        return self.filter(state=Reminder.State.FAILED)
+
+
+class Reminder(models.Model):
+    """One appointment reminder of one session. The rows are the truth; the broker only carries
+    work: a reminder is sent when the dispatcher claims its row, never because a message with a
+    far-off ETA was waiting somewhere.
+
+    pending -> sending (claimed by the dispatcher) -> sent | failed | pending again (a
+    transient failure, retried after a backoff). cancelled: the session no longer takes place.
+    skipped: deliberately not sent (its time had passed at booking, no consent, no channel).
+    """
+
+    class Kind(models.TextChoices):
+        FIRST = "first", "first reminder"
+        SECOND = "second", "second reminder"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "pending"
+        SENDING = "sending", "sending"
+        SENT = "sent", "sent"
+        FAILED = "failed", "failed"
+        CANCELLED = "cancelled", "cancelled"
+        SKIPPED = "skipped", "not sent"
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "email"
+        SMS = "sms", "text message"
+
+    OPEN_STATES = (State.PENDING, State.SENDING)
+
+    session = models.ForeignKey(TherapySession, on_delete=models.PROTECT, related_name="reminders")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    lead_hours = models.PositiveSmallIntegerField(
+        help_text="Hours before the session, from the clinic's settings when it was planned."
+    )
+    # The instant it is meant to go out (UTC): the session's start minus lead_hours of elapsed
+    # time, so a change to or from summer time neither skips nor doubles it.
+    send_at = models.DateTimeField()
+    # When the dispatcher may next claim it: send_at, or later after a transient failure.
+    next_attempt_at = models.DateTimeField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    # The channel it went (or is to go) by; the patient's preference is read again at sending.
+    channel = models.CharField(max_length=8, choices=Channel.choices, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # Put on the queue (by the dispatcher or the sweep) at this time.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    # A send task holds the row until then; nobody else sends it meanwhile.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # Why it failed, was skipped or cancelled. Never the message or the address.
+    reason = models.CharField(max_length=200, blank=True)
+    # Opaque key for the opt-out link and the calendar entry: no database id leaves the app.
+    public_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ReminderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["send_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "kind"], name="reminder_one_per_kind"),
+            models.CheckConstraint(
+                condition=~Q(state="sent") | Q(sent_at__isnull=False),
+                name="reminder_sent_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="sending") | Q(claimed_at__isnull=False),
+                name="reminder_sending_is_claimed",
+            ),
+        ]
+        indexes = [
+            # The dispatcher's query: due rows among the pending ones.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(state="pending"),
+                name="reminder_due",
+            ),
+            # The sweep's query: rows on their way for too long.
+            models.Index(
+                fields=["claimed_at"],
+                condition=Q(state="sending"),
+                name="reminder_in_flight",
+            ),
+            models.Index(fields=["state", "-updated_at"], name="reminder_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of session {self.session_id} ({self.state})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES

@@ -3,9 +3,9 @@
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
-from ipt_clinic.accounts.access import clinical_owner_ids, editable_owner_ids
+from ipt_clinic.accounts.access import clinical_owner_ids, editable_owner_ids, roster_clinic_id
 
-from .models import Course, Measure, PrivateNote, TherapySession
+from .models import Course, Measure, PrivateNote, Reminder, TherapySession
 
 
 def courses_for(user) -> QuerySet[Course]:
@@ -36,7 +36,12 @@ def course_get_for_edit(user, pk: int) -> Course:
 def course_get_for_page(user, pk: int) -> Course:
     """A course with everything its page shows, in a fixed number of queries."""
     courses = _with_people(courses_for(user)).prefetch_related(
-        Prefetch("sessions", queryset=TherapySession.objects.order_by("number")),
+        Prefetch(
+            "sessions",
+            queryset=TherapySession.objects.order_by("number").prefetch_related(
+                Prefetch("reminders", queryset=Reminder.objects.order_by("send_at"))
+            ),
+        ),
         Prefetch(
             "measures",
             queryset=Measure.objects.select_related("session").order_by("administered_on", "pk"),
@@ -137,3 +142,24 @@ def open_courses_for_home(user) -> QuerySet[Course]:
 
 def courses_of_patient(user, patient) -> QuerySet[Course]:
     return with_progress(courses_for(user).filter(patient=patient)).order_by("-start_date", "-pk")
+
+
+def session_reminders(session: TherapySession) -> list[Reminder]:
+    return list(session.reminders.order_by("send_at", "pk"))
+
+
+def failed_reminders_for(user) -> QuerySet[Reminder]:
+    """Failed reminders of the clinic, for its clinic admins: who to contact, and why."""
+    clinic_id = roster_clinic_id(user)
+    if clinic_id is None:
+        return Reminder.objects.none()
+    return (
+        Reminder.objects.failed()
+        .filter(session__course__patient__clinic_id=clinic_id)
+        .select_related("session__course__patient__clinic", "session__course__therapist")
+        .order_by("-updated_at", "-pk")
+    )
+
+
+def failed_reminder_get_for(user, pk: int) -> Reminder:
+    return get_object_or_404(failed_reminders_for(user), pk=pk)

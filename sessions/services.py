@@ -11,6 +11,7 @@ from ipt_clinic.accounts.audit import Action, audit_record
 from ipt_clinic.accounts.models import User
 from patients.models import Patient
 
+from . import reminders
 from .extensions import completion_problems
 from .models import (
     Amendment,
@@ -71,12 +72,13 @@ def course_open(
     course.save()
     first_day = first_weekday_on_or_after(start_date, usual_weekday)
     starts = weekly_starts(first_day, usual_time, patient.clinic.zone, planned_sessions)
-    TherapySession.objects.bulk_create(
+    booked = TherapySession.objects.bulk_create(
         TherapySession(
             course=course, number=n, scheduled_start=start, planned_minutes=session_minutes
         )
         for n, start in enumerate(starts, start=1)
     )
+    reminders.reminders_plan(sessions=booked, clinic=patient.clinic)
     for kind, answers in (baseline or {}).items():
         measure = Measure(
             course=course, kind=kind, administered_on=start_date, recorded_by=therapist, **answers
@@ -137,6 +139,9 @@ def course_renegotiate(
     if new_planned > course.planned_sessions:
         _book_sessions(course, sessions, range(course.planned_sessions + 1, new_planned + 1))
     else:
+        reminders.reminders_cancel(
+            sessions=course.sessions.filter(number__gt=new_planned), reason="contract shortened"
+        )
         TherapySession.objects.filter(
             course=course, number__gt=new_planned, attendance=Attendance.SCHEDULED
         ).update(
@@ -179,9 +184,13 @@ def _book_sessions(course: Course, existing: dict[int, TherapySession], numbers)
             session.cancelled_by = ""
             session.cancellation_reason = ""
             session.save()
+    reminders.reminders_plan(
+        sessions=course.sessions.filter(number__in=numbers), clinic=course.patient.clinic
+    )
 
 
 def _cancel_remaining(course: Course, reason: str) -> None:
+    reminders.reminders_cancel(sessions=course.sessions.all(), reason=reason)
     TherapySession.objects.filter(course=course, attendance=Attendance.SCHEDULED).update(
         attendance=Attendance.CANCELLED,
         cancelled_by=TherapySession.CancelledBy.CLINIC,
@@ -264,6 +273,7 @@ def session_reschedule(
     session.planned_minutes = planned_minutes
     session.full_clean()
     session.save(update_fields=["scheduled_start", "planned_minutes", "updated_at"])
+    reminders.reminders_plan(sessions=[session], clinic=session.course.patient.clinic)
     _audit(request, Action.UPDATE, session, session.course, detail="rescheduled")
     return session
 
@@ -290,6 +300,10 @@ def session_record_attendance(
     session.cancellation_reason = cancellation_reason if attendance == Attendance.CANCELLED else ""
     session.full_clean()
     session.save()
+    if attendance != Attendance.SCHEDULED:
+        reminders.reminders_cancel(
+            sessions=[session], reason=f"session marked {session.get_attendance_display()}"
+        )
     course = session.course
     if attendance == Attendance.ATTENDED and course.status == Course.Status.PLANNED:
         course.status = Course.Status.ACTIVE

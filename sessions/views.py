@@ -2,16 +2,18 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
 
 from ipt_clinic.accounts.access import Role, role_required
 from ipt_clinic.accounts.audit import Action, audit_record
 from patients.selectors import patient_get_for_edit
 
-from . import services
+from . import reminders, services
 from .charts import measure_chart
 from .forms import (
     AmendmentForm,
@@ -31,10 +33,13 @@ from .scheduling import local_datetime
 from .selectors import (
     course_get_for_edit,
     course_get_for_page,
+    failed_reminder_get_for,
+    failed_reminders_for,
     private_note_of,
     session_get_for,
     session_get_for_edit,
     session_measures,
+    session_reminders,
 )
 
 CLINICAL_ROLES = (Role.THERAPIST, Role.SUPERVISOR)
@@ -234,6 +239,7 @@ def session_detail(request, pk: int):
             else None,
             "zone": course.patient.clinic.zone,
             "Phase": Phase,
+            "reminders": session_reminders(session),
         },
     )
 
@@ -429,4 +435,56 @@ def session_measure(request, pk: int, kind: str):
             "form": form,
             "kind_label": Measure.Kind(kind).label,
         },
+    )
+
+
+# --- Reminders ------------------------------------------------------------------------------
+
+
+@role_required(Role.CLINIC_ADMIN)
+def reminder_failures(request):
+    """Reminders that could not be sent, so that someone calls the patient or fixes the
+    contact details. Roster-level data only: names, contact, appointment time, reason."""
+    page = Paginator(failed_reminders_for(request.user), 50).get_page(request.GET.get("page"))
+    audit_record(action=Action.VIEW, request=request, detail=f"failed reminders page {page.number}")
+    return render(
+        request,
+        "sessions/reminder_failures.html",
+        {
+            "nav": "clinic",
+            "page": page,
+            "zone": request.user.clinic.zone,
+            "now": timezone.now(),
+        },
+    )
+
+
+@require_POST
+@role_required(Role.CLINIC_ADMIN)
+def reminder_retry(request, pk: int):
+    reminder = failed_reminder_get_for(request.user, pk)
+    if reminders.reminder_retry(request=request, reminder=reminder):
+        messages.success(request, "The reminder will be sent again within a minute.")
+    else:
+        messages.error(request, "The appointment is no longer ahead: nothing to send.")
+    return redirect("sessions:reminder_failures")
+
+
+@csrf_exempt  # RFC 8058: mail programs POST the one-click opt-out without a CSRF token;
+# the signed token in the address is the whole authority, and it only ever stops reminders.
+@require_http_methods(["GET", "POST"])
+def reminder_opt_out(request, token: str):
+    """The link in every reminder. GET asks (link checkers in mail systems open links, and
+    must not opt anyone out); POST, one click, records the opt-out. No sign-in needed."""
+    reminder = reminders.reminder_for_opt_out_token(token)
+    if reminder is None:
+        raise Http404("This link is not valid.")
+    patient = reminder.session.course.patient
+    if request.method == "POST":
+        patient = reminders.patient_opt_out(reminder=reminder)
+    stopped = not patient.reminder_consent and patient.reminders_opted_out_at is not None
+    return render(
+        request,
+        "sessions/reminder_opt_out.html",
+        {"clinic": patient.clinic, "stopped": stopped},
     )

@@ -19,13 +19,18 @@ def audit_record(
     patient_id: int | None = None,
     outcome: str = Outcome.SUCCESS,
     detail: str = "",
+    clinic_id: int | None = None,
 ) -> AuditEvent:
-    """Append one event. The acting user defaults to the request's signed-in user."""
+    """Append one event. The acting user defaults to the request's signed-in user.
+
+    `clinic_id` is for events without a member of staff (a reminder sent by the worker, a
+    patient's opt-out link); otherwise the clinic is the acting user's.
+    """
     if user is None and request is not None and request.user.is_authenticated:
         user = request.user
     return AuditEvent.objects.create(
         user=user,
-        clinic_id=user.clinic_id if user else None,
+        clinic_id=user.clinic_id if user else clinic_id,
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",

@@ -42,6 +42,9 @@ class Clinic(models.Model):
         validators=[MaxValueValidator(48)],
         help_text="Second reminder, this many hours before a session; 0 sends none.",
     )
+    # Printed in every reminder as the way to cancel or rearrange an appointment.
+    contact_phone = models.CharField(max_length=32, blank=True)
+    contact_email = models.EmailField(blank=True)
     created_at = models.DateTimeField(default=now, editable=False)
 
     class Meta:
@@ -268,6 +271,8 @@ class AuditEvent(models.Model):
         SESSION_EXPIRED = "session_expired", "sign-in expired"
         PASSWORD_CHANGE = "password_change", "changed password"
         PASSWORD_RESET = "password_reset", "reset password"
+        REMINDER_SENT = "reminder_sent", "reminder sent"
+        REMINDER_OPT_OUT = "reminder_opt_out", "opted out of reminders"
 
     class Outcome(models.TextChoices):
         SUCCESS = "success", "success"
