@@ -171,8 +171,13 @@ def _publish(ids: list[int], enqueue: Enqueue) -> int:
     for done, pk in enumerate(ids):
         try:
             enqueue(pk)
-        except Exception:
-            logger.exception("could not queue reminder sends; %d handed back", len(ids) - done)
+        except Exception as error:
+            logger.error(
+                "could not queue reminder sends (%s: %s); %d handed back to the dispatcher",
+                type(error).__name__,
+                error,
+                len(ids) - done,
+            )
             Reminder.objects.filter(pk__in=ids[done:], state=State.SENDING).update(
                 state=State.PENDING, claimed_at=None, updated_at=timezone.now()
             )
