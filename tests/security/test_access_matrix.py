@@ -203,46 +203,6 @@ def test_unnamed_url_patterns_are_refused():
     assert list(unnamed(get_resolver())) == []
 
 
-@pytest.fixture
-def world(
-    request,
-    therapist,
-    colleague,
-    supervisor,
-    clinic_admin,
-    other_admin,
-    other_therapist,
-    inactive_user,
-    patient,
-    course,
-    first_session,
-):
-    """Everyone, and the objects of `therapist`'s caseload that the URLs point at."""
-    from inventory.models import Goal, LifeEvent, ProblemArea, Relationship
-
-    person = Relationship.objects.create(course=course, name="J.", relation="partner")
-    area = ProblemArea.objects.create(course=course, area="role_dispute", other_party=person)
-    return {
-        "patient": patient,
-        "course": course,
-        "session": first_session,
-        "person": person,
-        "event": LifeEvent.objects.create(
-            course=course, occurred_on=course.start_date, description="moved house"
-        ),
-        "area": area,
-        "goal": Goal.objects.create(problem_area=area, text="talk about chores"),
-        "anonymous": None,
-        "therapist": therapist,
-        "colleague": colleague,
-        "supervisor": supervisor,
-        "clinic_admin": clinic_admin,
-        "other_admin": other_admin,
-        "other_therapist": other_therapist,
-        "inactive_user": inactive_user,
-    }
-
-
 @pytest.mark.parametrize("principal", PRINCIPALS)
 @pytest.mark.parametrize("url_name", sorted(EXPECTED))
 def test_access(url_name, principal, world, client_for):
