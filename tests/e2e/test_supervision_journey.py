@@ -37,7 +37,7 @@ def caseload(therapist, supervisor):
 def test_supervisor_triages_and_the_therapist_reads_the_note(
     supervisor, therapist, caseload, browser, live_server, shot
 ):
-    quiet, troubled = caseload
+    _quiet, troubled = caseload
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     sign_in(page, supervisor.email, PASSWORD)
