@@ -1,13 +1,18 @@
 """Demo patients and IPT courses for `manage.py seed_demo`: a clinic that looks lived in.
 
 Every person here is fictional. For the two Demo Clinic therapists it creates patients whose
-courses sit in each phase (planned, initial, middle, termination, completed), with item-level
-PHQ-9 and GAD-7 answers, phase-appropriate notes, a no-show, a cancellation and a PHQ-9
-item 9 above 0 that was followed up. Dates are laid out relative to today in the clinic's time
-zone, on weekdays, so the next appointments are always coming up.
+courses sit in each phase (planned, initial, middle, termination, and one held to its last
+session), with item-level PHQ-9 and GAD-7 answers, phase-appropriate notes, a no-show, a
+cancellation and a PHQ-9 item 9 above 0 that was followed up. Dates are laid out relative to
+today in the clinic's time zone, on weekdays, so the next appointments are always coming up.
+
+The course marked `completed` is left active with its termination sessions held: completing it
+needs a termination review, which belongs to the inventory app, and sessions does not import
+inventory. `seed_clinical_demo` returns the courses it created so that `inventory.demo` can add
+the inventory, the formulation and the review, and complete that course.
 
 Idempotent: a patient is keyed on (clinic, record_number); when it exists, it and its course
-are left alone.
+are left alone (and are not returned).
 """
 
 from dataclasses import dataclass, field
@@ -22,7 +27,7 @@ from patients.services import patient_archive, patient_create
 
 from .models import Course, Measure, Technique, TherapySession, severity_band
 from .phases import Phase, phase_for, should_raise_termination
-from .services import course_complete, course_open
+from .services import course_open
 
 Attendance = TherapySession.Attendance
 T = Technique
@@ -83,6 +88,7 @@ class DemoCourse:
     # number -> ("no_show", "") or ("cancelled", reason)
     missed: dict[int, tuple[str, str]] = field(default_factory=dict)
     overrides: dict[int, dict[str, str]] = field(default_factory=dict)
+    # Held to its last session, four weeks ago; inventory.demo completes it after the review.
     completed: bool = False
     latest_unsigned: bool = False  # leave the newest note waiting for its signature
 
@@ -233,6 +239,10 @@ MAIN_CASELOAD = [
                     "leaving the flat after a hard day. A difficult fortnight.",
                     "mood_and_events": "Mood lowest after her manager criticised her report in "
                     "front of the team; spent the weekend alone and did not call home.",
+                    # A session that drifted from the focus (recorded as drift by inventory).
+                    "problem_area_work": "Little work on the transition today: most of the "
+                    "session went on the risk assessment and on going over the criticism at "
+                    "work. Back to the move and the new role next week.",
                     "progress_note": "Session 6 of 12, middle phase. PHQ-9 15 (moderately "
                     "severe), barely changed from 17 at the start: not responding at "
                     "mid-course. Item 9 positive for the first time; risk assessed (see risk "
@@ -438,6 +448,46 @@ SECOND_CASELOAD = [
             "September; low since the summer.",
         ),
     ),
+    DemoPatient(
+        "DEMO-0010",
+        "Rowan",
+        "Ashby",
+        date(1992, 2, 11),
+        email="rowan.ashby@example.org",
+        course=DemoCourse(
+            weekday=2,
+            at=time(10, 30),
+            indication="Major depressive episode, moderate, on a background of long-standing "
+            "isolation and few close relationships; no bereavement, dispute or recent life "
+            "change found at assessment.",
+            area="deficits",
+            held_through=6,
+            phq9={0: 13, 1: 13, 2: 13, 3: 12, 4: 12, 5: 11, 6: 10},
+            gad7={0: 9, 4: 8},
+            words={"name": "Rowan", "friend": "Dev", "colleague": "Hollie"},
+            symptoms="Low mood for most of the winter, tired, little pleasure in anything, "
+            "spends evenings and weekends alone in his flat",
+            medication="Discussed; prefers to try therapy first. To review with his GP at "
+            "session 8 if the PHQ-9 has not moved.",
+            inventory=(
+                "Mother Linda (inner circle, phones weekly); Aunt Jean (middle circle, the "
+                "relative he finds easiest).",
+                "Father Geoff (outer circle, rarely in touch since the divorce in his "
+                "childhood), old school friend Dev (no contact for three years), colleague "
+                "Hollie (outer circle, talks only about work). No relationship changed around "
+                "the onset.",
+                "Completed: few relationships, none lost recently; a long pattern of waiting "
+                "for others to get in touch.",
+            ),
+            timeline="Changed schools at twelve and lost his friends; left university in the "
+            "second year; low spells most winters since; Dev moved away three years ago; "
+            "stopped answering his mother's calls this winter.",
+            formulation="Rowan's depression sits on a long history of few and unsatisfying "
+            "relationships: he waits for others to make contact, expects to be a burden, and "
+            "withdraws when low, which deepens the isolation. No death, dispute or recent "
+            "change was found. Focus: interpersonal deficits.",
+        ),
+    ),
 ]
 
 
@@ -604,6 +654,63 @@ MIDDLE_STEPS = {
     ],
 }
 
+MIDDLE_STEPS["deficits"] = [
+    {
+        "since_last_met": "A quiet week; spoke to no one outside work except a short call "
+        "with his mother.",
+        "mood_and_events": "Mood lowest over the weekend alone; a little better after the call.",
+        "problem_area_work": "Reviewed past important relationships in detail, from school on: "
+        "what went well, where they faded, and the pattern of {name} waiting for others to "
+        "get in touch.",
+        "techniques": [T.EXPLORATORY, T.CLARIFICATION],
+        "homework": "Keep a note of each contact with people this week and how it felt.",
+    },
+    {
+        "since_last_met": "Kept the note: four short contacts, all at work.",
+        "mood_and_events": "Felt better when {colleague} asked {name} to join the lunch table; "
+        "low for the afternoon after saying no.",
+        "problem_area_work": "Communication analysis of the lunch invitation: what {name} said, "
+        "what was feared, how it may have come across. Noticed the same hesitation with the "
+        "therapist and talked about it.",
+        "techniques": [T.COMMUNICATION_ANALYSIS, T.THERAPEUTIC_RELATIONSHIP],
+        "homework": "Accept one small invitation, or make one.",
+    },
+    {
+        "since_last_met": "Sent a message to {friend}, an old school friend, for the first "
+        "time in three years; a short, warm reply.",
+        "mood_and_events": "Mood lifted for a day after the reply; anxious while waiting for it.",
+        "problem_area_work": "Decision analysis: which relationships to revive and which new "
+        "ones to start; chose {friend}, and lunch with {colleague} once a week.",
+        "techniques": [T.DECISION_ANALYSIS, T.AFFECT],
+        "homework": "Suggest a call or a meeting to {friend}.",
+    },
+    {
+        "since_last_met": "Had a phone call with {friend}; it went on for an hour.",
+        "mood_and_events": "Good mood after the call; flat again by the weekend.",
+        "problem_area_work": "Role play of suggesting a meeting and of keeping a conversation "
+        "going past the first questions.",
+        "techniques": [T.ROLE_PLAY, T.COMMUNICATION_ANALYSIS],
+        "homework": "Arrange to meet {friend}; join the lunch table twice.",
+    },
+    {
+        "since_last_met": "Met {friend} for a day out; some awkward silences, but agreed to "
+        "meet again.",
+        "mood_and_events": "Mood better on the days with company; the PHQ-9 is moving slowly.",
+        "problem_area_work": "Reviewed the meeting: what helped, what {name} avoided saying; "
+        "looked for a group activity with other people.",
+        "techniques": [T.EXPLORATORY, T.AFFECT],
+        "homework": "Go once to the group chosen.",
+    },
+    {
+        "since_last_met": "Went to the group once; left early, but plans to go back.",
+        "mood_and_events": "Mood steadier; links it to having plans in the week.",
+        "problem_area_work": "Consolidating the new contacts and planning how to keep them "
+        "going after the course; what to do if the old withdrawal returns.",
+        "techniques": [T.CLARIFICATION, T.THERAPEUTIC_RELATIONSHIP],
+        "homework": "Think about what has helped, for the last sessions.",
+    },
+]
+
 TERMINATION_STEPS = [
     {
         "feelings_about_ending": "Sad and a little anxious about managing without the weekly "
@@ -754,7 +861,7 @@ def _days_to(today: date, weekday: int) -> int:
     return (weekday - today.weekday()) % 7
 
 
-def _seed_course(patient: Patient, spec: DemoCourse, therapist: User, request) -> None:
+def _seed_course(patient: Patient, spec: DemoCourse, therapist: User, request) -> Course:
     zone = patient.clinic.zone
     today = timezone.localdate(timezone=zone)
     days = _days_to(today, spec.weekday)
@@ -789,7 +896,7 @@ def _seed_course(patient: Patient, spec: DemoCourse, therapist: User, request) -
     TherapySession.objects.filter(course=course).update(created_at=assessed_at)
     Measure.objects.filter(course=course).update(created_at=assessed_at)
     if spec.held_through == 0:
-        return
+        return course
 
     sessions = list(course.sessions.filter(number__lte=spec.held_through).order_by("number"))
     attended = [s for s in sessions if s.number not in spec.missed]
@@ -844,16 +951,16 @@ def _seed_course(patient: Patient, spec: DemoCourse, therapist: User, request) -
     Measure.objects.bulk_create(measures)
     course.status = Course.Status.ACTIVE
     course.save(update_fields=["status", "updated_at"])
-    if spec.completed:
-        ended_on = timezone.localtime(latest.scheduled_start, zone).date()
-        course_complete(request=request, course=course, ended_on=ended_on)
+    return course
 
 
-def _seed_patient(spec: DemoPatient, therapist: User) -> bool:
-    """Create the patient and their course; False when the record number is taken."""
+def _seed_patient(spec: DemoPatient, therapist: User) -> tuple[bool, Course | None]:
+    """Create the patient and their course: (created, the new course or None).
+
+    (False, None) when the record number is taken."""
     clinic = therapist.clinic
     if Patient.objects.filter(clinic=clinic, record_number=spec.record_number).exists():
-        return False
+        return False, None
     zone = clinic.zone
     today = timezone.localdate(timezone=zone)
     course = spec.course
@@ -887,22 +994,30 @@ def _seed_patient(spec: DemoPatient, therapist: User) -> bool:
         Patient.objects.filter(pk=patient.pk).update(
             archived_at=datetime.combine(today - timedelta(days=120), time(12, 0), tzinfo=zone)
         )
-    if course is not None:
-        _seed_course(patient, course, therapist, request)
-    return True
+    if course is None:
+        return True, None
+    return True, _seed_course(patient, course, therapist, request)
 
 
-def seed_clinical_demo(*, therapist: User, therapist2: User, stdout=None) -> None:
-    """Patients and IPT courses for the two demo therapists; skips what already exists."""
+def seed_clinical_demo(*, therapist: User, therapist2: User, stdout=None) -> dict[str, Course]:
+    """Patients and IPT courses for the two demo therapists; skips what already exists.
+
+    Returns record number -> course for the courses created in this run (empty when
+    everything was already there), for the seeders of the apps built on sessions."""
     created = skipped = 0
+    courses: dict[str, Course] = {}
     for owner, caseload in ((therapist, MAIN_CASELOAD), (therapist2, SECOND_CASELOAD)):
         for spec in caseload:
-            if _seed_patient(spec, owner):
-                created += 1
-            else:
+            new, course = _seed_patient(spec, owner)
+            if not new:
                 skipped += 1
+                continue
+            created += 1
+            if course is not None:
+                courses[spec.record_number] = course
     if stdout is not None:
         stdout.write(
             f"Clinical demo: {created} patients created with their IPT courses"
             f"{f', {skipped} already there' if skipped else ''}."
         )
+    return courses

@@ -1,12 +1,17 @@
 """The clinical demo that `seed_demo` adds: idempotent, and clinically coherent."""
 
+import ast
+from datetime import timedelta
+from pathlib import Path
+
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+import sessions.demo
 from ipt_clinic.accounts.models import AuditEvent, Clinic
 from patients.models import Patient
-from sessions.demo import gad7_answers, phq9_answers
+from sessions.demo import gad7_answers, phq9_answers, seed_clinical_demo
 from sessions.models import Course, Measure, Technique, TherapySession
 from sessions.phases import Phase, phase_for
 
@@ -41,22 +46,29 @@ def test_seeding_twice_changes_nothing(seeded):
     first = _counts()
     call_command("seed_demo", "--force", "--password", "demo passphrase 1")
     assert _counts() == first
-    assert first["patients"] == 9
-    assert first["courses"] == 8
+    assert first["patients"] == 10
+    assert first["courses"] == 9
 
 
 def test_each_phase_and_status_is_represented(seeded):
     demo = Clinic.objects.get(name="Demo Clinic")
     main = Course.objects.filter(therapist__email="therapist@clinic.example")
-    active = main.filter(status=Course.Status.ACTIVE)
-    phases = sorted(_next_phase(course) for course in active)
+    running = [
+        c for c in main.filter(status=Course.Status.ACTIVE) if c.sessions.upcoming().exists()
+    ]
+    phases = sorted(_next_phase(course) for course in running)
     assert phases == [Phase.INITIAL, Phase.MIDDLE, Phase.MIDDLE, Phase.TERMINATION]
-    initial = next(c for c in active if _next_phase(c) == Phase.INITIAL)
+    initial = next(c for c in running if _next_phase(c) == Phase.INITIAL)
     assert initial.sessions.upcoming().order_by("number").first().number == 2
 
-    completed = main.get(status=Course.Status.COMPLETED)
-    assert completed.ended_on is not None
-    assert not completed.sessions.upcoming().exists()
+    # Held to its last session four weeks ago (inventory's seeder completes it: the test is
+    # in tests/inventory/test_demo_data.py).
+    finished = main.get(patient__record_number="DEMO-0005")
+    assert not finished.sessions.upcoming().exists()
+    assert finished.sessions.held().count() == finished.planned_sessions
+    assert finished.sessions.held().order_by("number").last().scheduled_start < (
+        timezone.now() - timedelta(days=21)
+    )
 
     planned = main.get(status=Course.Status.PLANNED)
     assert not planned.sessions.exclude(attendance=Attendance.SCHEDULED).exists()
@@ -67,8 +79,8 @@ def test_each_phase_and_status_is_represented(seeded):
     assert not archived.courses.exists()
 
     second = "therapist2@clinic.example"
-    assert Patient.objects.filter(therapist__email=second).count() == 2
-    assert Course.objects.filter(therapist__email=second, status=Course.Status.ACTIVE).count() == 2
+    assert Patient.objects.filter(therapist__email=second).count() == 3
+    assert Course.objects.filter(therapist__email=second, status=Course.Status.ACTIVE).count() == 3
     assert not Patient.objects.filter(clinic__name="Other Clinic").exists()
 
 
@@ -156,6 +168,29 @@ def test_patients_look_real_but_fictional(seeded):
         patient.full_clean()
     assert Patient.objects.filter(reminder_consent=True).exists()
     assert Patient.objects.filter(reminder_consent=False).exists()
+
+
+def test_the_sessions_seeder_returns_its_new_courses_and_completes_none(therapist, colleague):
+    courses = seed_clinical_demo(therapist=therapist, therapist2=colleague)
+    assert sorted(courses) == [f"DEMO-{n:04d}" for n in (1, 2, 3, 4, 5, 6, 8, 9, 10)]
+    assert all(isinstance(course, Course) for course in courses.values())
+    assert not Course.objects.exclude(status__in=Course.OPEN_STATUSES).exists()
+    finished = courses["DEMO-0005"]
+    finished.refresh_from_db()
+    assert finished.status == Course.Status.ACTIVE
+    assert finished.sessions.held().count() == finished.planned_sessions
+    assert seed_clinical_demo(therapist=therapist, therapist2=colleague) == {}
+
+
+def test_the_sessions_demo_does_not_import_inventory():
+    tree = ast.parse(Path(sessions.demo.__file__).read_text())
+    modules = [
+        node.module if isinstance(node, ast.ImportFrom) else alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    ]
+    assert not [m for m in modules if m and m.split(".")[0] == "inventory"]
 
 
 @pytest.mark.parametrize("total", range(28))

@@ -77,11 +77,15 @@ class Command(BaseCommand):
         # one place allowed to reach up, and only when it runs.
         from sessions.demo import seed_clinical_demo
 
-        seed_clinical_demo(
+        courses = seed_clinical_demo(
             therapist=people["therapist@clinic.example"],
             therapist2=people["therapist2@clinic.example"],
             stdout=self.stdout,
         )
+        # Local import too (inventory builds on sessions); it also completes the finished course.
+        from inventory.demo import seed_inventory_demo
+
+        seed_inventory_demo(courses=courses, stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(clinics)} clinics, {len(people)} staff. "
