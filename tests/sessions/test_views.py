@@ -267,7 +267,9 @@ def test_course_page_queries_are_constant(
     client = client_for(therapist)
     url = reverse("sessions:course", args=[course.pk])
     client.get(url)
-    with django_assert_num_queries(8):
+    # The course, its sessions and measures, plus the panels of inventory, supervision and
+    # reminders: the same count for 1 and 16 sessions.
+    with django_assert_num_queries(17):
         assert client.get(url).status_code == 200
 
 
@@ -279,7 +281,7 @@ def test_therapist_home_queries_are_constant(
         open_course(make_patient(therapist))
     client = client_for(therapist)
     client.get(reverse("therapist_home"))
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(9):
         assert client.get(reverse("therapist_home")).status_code == 200
 
 
