@@ -20,6 +20,8 @@ python manage.py collectstatic --no-input -v0
 say "demo data (accounts share the password $IPT_DEMO_PASSWORD)"
 # --force: this command is the local demo; seed_demo refuses on its own when DEBUG is off.
 python manage.py seed_demo --force --password "$IPT_DEMO_PASSWORD"
+say "a demo appointment two hours ahead: its reminder lands in var/mail/ within a minute or two"
+python manage.py seed_demo_reminders --force
 
 say "starting web (http://127.0.0.1:8000), worker and beat; Ctrl-C stops them"
 exec honcho --procfile "$ROOT/Procfile" --app-root "$ROOT" start
