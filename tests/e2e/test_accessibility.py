@@ -18,9 +18,16 @@ pytestmark = pytest.mark.browser
 
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
 
+SERIOUS_VIOLATIONS = """async () => {
+  const {violations} = await axe.run(document, {resultTypes: ['violations']});
+  return violations.filter((v) => ['serious', 'critical'].includes(v.impact))
+    .map((v) => v.id + ': ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | '));
+}"""
+
 MARK_FOCUSABLE = """() => {
   const visible = (el) => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length)
-      && getComputedStyle(el).visibility !== 'hidden' && !el.closest('details:not([open]) > :not(summary)');
+      && getComputedStyle(el).visibility !== 'hidden'
+      && !el.closest('details:not([open]) > :not(summary)');
   const items = [...document.querySelectorAll(
       'a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]')]
     .filter((el) => !el.disabled && el.tabIndex >= 0 && visible(el));
@@ -41,11 +48,7 @@ def test_every_page_has_no_serious_accessibility_violations(rich_world, browser,
                 continue
             page.goto(url_of(name, make_kwargs, rich_world))
             page.evaluate(AXE)
-            result = page.evaluate(
-                "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-                ".filter(v => ['serious', 'critical'].includes(v.impact))"
-                ".map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))"
-            )
+            result = page.evaluate(SERIOUS_VIOLATIONS)
             if result:
                 failures[f"{principal} {name}"] = result
         context.close()
