@@ -1,13 +1,14 @@
 """Clinics, their staff and roles, supervision links, and the append-only audit trail."""
 
+import hashlib
 import zoneinfo
-from datetime import date
+from datetime import UTC, date
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.timezone import localdate, now
@@ -43,6 +44,16 @@ class Clinic(models.Model):
         help_text="Second reminder, this many hours before a session; 0 sends none.",
     )
     # Printed in every reminder as the way to cancel or rearrange an appointment.
+    require_two_factor = models.BooleanField(
+        "require two-factor sign-in",
+        default=True,
+        help_text="Every member of staff confirms sign-in with an authenticator app code.",
+    )
+    session_idle_minutes = models.PositiveSmallIntegerField(
+        "sign out after minutes without activity",
+        default=15,
+        validators=[MinValueValidator(5), MaxValueValidator(15)],
+    )
     contact_phone = models.CharField(max_length=32, blank=True)
     contact_email = models.EmailField(blank=True)
     created_at = models.DateTimeField(default=now, editable=False)
@@ -249,6 +260,9 @@ class AuditTrailIsAppendOnly(Exception):
     pass
 
 
+AUDIT_CHAIN_LOCK = 7_100_913  # pg_advisory_xact_lock key that serialises audit inserts
+
+
 class AuditEvent(models.Model):
     """Who did what to which record, when and from where. Rows are written once, never changed.
 
@@ -295,6 +309,10 @@ class AuditEvent(models.Model):
     outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.SUCCESS)
     # Non-clinical context only, such as the address tried in a failed sign-in.
     detail = models.CharField(max_length=255, blank=True)
+    # Hash chain: each row's hash covers its content and the previous row's hash, so an
+    # altered or removed row breaks every hash after it (manage.py verify_audit_chain).
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    row_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -311,7 +329,38 @@ class AuditEvent(models.Model):
     def save(self, *args, **kwargs) -> None:
         if not self._state.adding:
             raise AuditTrailIsAppendOnly("Audit events cannot be changed.")
-        super().save(*args, **kwargs)
+        with transaction.atomic(using=kwargs.get("using")):
+            connection = transaction.get_connection(kwargs.get("using"))
+            if connection.vendor == "postgresql":
+                # One writer at a time extends the chain (held until the transaction ends).
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [AUDIT_CHAIN_LOCK])
+            last = AuditEvent.objects.order_by("-id").values_list("row_hash", flat=True).first()
+            self.prev_hash = last or ""
+            self.row_hash = self.compute_hash()
+            super().save(*args, **kwargs)
+
+    def chain_content(self) -> str:
+        at = self.at.astimezone(UTC).isoformat() if self.at else ""
+        return "|".join(
+            str(part if part is not None else "")
+            for part in (
+                self.prev_hash,
+                at,
+                self.user_id,
+                self.clinic_id,
+                self.action,
+                self.object_type,
+                self.object_id,
+                self.patient_id,
+                self.ip_address,
+                self.outcome,
+                self.detail,
+            )
+        )
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(self.chain_content().encode()).hexdigest()
 
     def delete(self, *args, **kwargs):
         raise AuditTrailIsAppendOnly("Audit events cannot be deleted.")
