@@ -7,17 +7,25 @@ from django.contrib import messages
 from django.contrib.auth import logout
 
 from .audit import Action, audit_record
+from .signins import sign_in_seen
 
 SESSION_STARTED = "ipt_signed_in_at"
 SESSION_LAST_SEEN = "ipt_last_seen_at"
+SESSION_IDLE_LIMIT = "ipt_idle_seconds"
 # Refresh the idle clock at most this often, so that not every request writes the session.
 LAST_SEEN_RESOLUTION_SECONDS = 30
 
 
-def mark_sign_in(session) -> None:
+def mark_sign_in(session, user=None) -> None:
+    """Start the clocks; the idle limit is the clinic's own when it is stricter."""
     now = time.time()
     session[SESSION_STARTED] = now
     session[SESSION_LAST_SEEN] = now
+    limit = settings.SESSION_IDLE_TIMEOUT.total_seconds()
+    clinic = getattr(user, "clinic", None)
+    if clinic is not None:
+        limit = min(limit, clinic.session_idle_minutes * 60)
+    session[SESSION_IDLE_LIMIT] = limit
 
 
 class SignInSessionTimeoutMiddleware:
@@ -40,7 +48,8 @@ class SignInSessionTimeoutMiddleware:
         if started is None or last_seen is None:
             mark_sign_in(session)
             return
-        idle = now - last_seen > settings.SESSION_IDLE_TIMEOUT.total_seconds()
+        idle_limit = session.get(SESSION_IDLE_LIMIT, settings.SESSION_IDLE_TIMEOUT.total_seconds())
+        idle = now - last_seen > idle_limit
         too_long = now - started > settings.SESSION_ABSOLUTE_TIMEOUT.total_seconds()
         if idle or too_long:
             user = request.user
@@ -51,7 +60,7 @@ class SignInSessionTimeoutMiddleware:
                 detail="idle" if idle else "absolute",
             )
             logout(request)
-            minutes = int(settings.SESSION_IDLE_TIMEOUT.total_seconds() // 60)
+            minutes = int(idle_limit // 60)
             messages.info(
                 request,
                 f"You were signed out after {minutes} minutes without activity."
@@ -61,3 +70,4 @@ class SignInSessionTimeoutMiddleware:
             return
         if now - last_seen >= LAST_SEEN_RESOLUTION_SECONDS:
             session[SESSION_LAST_SEEN] = now
+            sign_in_seen(request)

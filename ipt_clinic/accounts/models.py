@@ -364,3 +364,24 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AuditTrailIsAppendOnly("Audit events cannot be deleted.")
+
+
+class SignInSession(models.Model):
+    """A browser signed in as a user: listed on My account, ended there or on deactivation.
+
+    Mirrors a row of django_session (by key) so that a user's sessions can be found without
+    decoding every session in the table.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sign_in_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    started_at = models.DateTimeField(default=now)
+    last_seen_at = models.DateTimeField(default=now)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-last_seen_at"]
+
+    def __str__(self) -> str:
+        return f"sign-in of {self.user_id} from {self.ip_address}"

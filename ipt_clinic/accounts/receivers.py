@@ -8,17 +8,21 @@ from .audit import Action, Outcome, audit_record
 from .auth import normalised_login_email
 from .middleware import mark_sign_in
 from .models import User
+from .signins import sign_in_forget, sign_in_record
 
 
 @receiver(user_logged_in)
 def audit_login(sender, request, user, **kwargs) -> None:
     if request is not None and hasattr(request, "session"):
-        mark_sign_in(request.session)
+        mark_sign_in(request.session, user)
+        sign_in_record(request, user)
     audit_record(action=Action.LOGIN, request=request, user=user)
 
 
 @receiver(user_logged_out)
 def audit_logout(sender, request, user, **kwargs) -> None:
+    if request is not None and hasattr(request, "session"):
+        sign_in_forget(request.session.session_key)
     if user is not None:
         audit_record(action=Action.LOGOUT, request=request, user=user)
 
