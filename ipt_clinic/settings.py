@@ -82,6 +82,9 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "ipt_clinic.accounts",
     "patients",
     "sessions.apps.TherapySessionsConfig",
@@ -97,8 +100,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "ipt_clinic.accounts.middleware.SignInSessionTimeoutMiddleware",
+    "ipt_clinic.accounts.two_factor.TwoFactorGateMiddleware",
     "ipt_clinic.middleware.NoStoreMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Axes last: it turns a lockout raised during authentication into the lockout page.
@@ -166,6 +171,11 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 60 * 60  # one hour
+
+# Two-factor sign-in (django-otp): wrong codes slow down exponentially (1 s, 2 s, 4 s ...).
+OTP_TOTP_ISSUER = "IPT Clinic"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 # Sign-in sessions: idle and absolute limits (a clinic may shorten them in its settings).
 SESSION_IDLE_TIMEOUT = timedelta(minutes=env_int("IPT_SESSION_IDLE_MINUTES", 15))
@@ -316,6 +326,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 # A late-acknowledged task whose broker connection drops is cancelled and redelivered, not
 # left running unacknowledged (Celery 6's default; setting it also silences the warning).
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Celery's Django fixup closes the database connection around every task unless told to reuse
+# it; a new PostgreSQL connection per reminder cost more than the reminder. Connections are
+# reused, and dropped like after a web request when broken or older than CONN_MAX_AGE
+# (ipt_clinic/celery.py).
+CELERY_DB_REUSE_MAX = 1000
 
 # --- Reminders ------------------------------------------------------------------------------
 # The dispatcher claims due reminder rows this often (Celery beat; default every minute).

@@ -61,12 +61,18 @@ def make_user(email, clinic, *, name=None, **roles) -> User:
 
 @pytest.fixture
 def clinic(db) -> Clinic:
-    return Clinic.objects.create(name="Test Clinic", timezone="Europe/London")
+    # Two-factor sign-in is off here so that tests can sign in with force_login; the
+    # two-factor tests switch it on (tests/accounts/test_two_factor.py).
+    return Clinic.objects.create(
+        name="Test Clinic", timezone="Europe/London", require_two_factor=False
+    )
 
 
 @pytest.fixture
 def other_clinic(db) -> Clinic:
-    return Clinic.objects.create(name="Elsewhere Clinic", timezone="America/New_York")
+    return Clinic.objects.create(
+        name="Elsewhere Clinic", timezone="America/New_York", require_two_factor=False
+    )
 
 
 @pytest.fixture
@@ -300,3 +306,19 @@ def rich_world(world, therapist):
     Goal.objects.create(problem_area=area, text="talk")
     world["rich_course"] = course
     return world
+
+
+@pytest.fixture
+def queries_for():
+    """queries_for(client, url) -> how many SQL queries one GET of `url` runs (after a warm-up
+    GET). Query-count tests compare two sizes of data with it, so that the pin holds on
+    SQLite and PostgreSQL alike (PostgreSQL takes one more query for the audit-chain lock)."""
+    from django.test.utils import CaptureQueriesContext
+
+    def count(client, url, **params) -> int:
+        client.get(url, params)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url, params).status_code == 200
+        return len(captured)
+
+    return count

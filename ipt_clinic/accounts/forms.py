@@ -21,3 +21,13 @@ class EmailAuthenticationForm(AuthenticationForm):
             "After 5 failed attempts sign-in is paused for 15 minutes."
         ),
     }
+
+
+class SecondStepForm(forms.Form):
+    code = forms.CharField(
+        label="Code from your authenticator app, or a recovery code",
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )

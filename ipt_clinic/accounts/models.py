@@ -2,7 +2,7 @@
 
 import hashlib
 import zoneinfo
-from datetime import UTC, date
+from datetime import UTC, date, datetime, timedelta
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
@@ -92,6 +92,16 @@ class Clinic(models.Model):
             )
 
 
+def role_names_of(holder) -> list[str]:
+    """The roles a user (or an invitation) holds, in words."""
+    roles = [
+        ("therapist", holder.is_therapist),
+        ("supervisor", holder.is_supervisor),
+        ("clinic admin", holder.is_clinic_admin),
+    ]
+    return [name for name, held in roles if held]
+
+
 class UserQuerySet(models.QuerySet["User"]):
     def in_clinic(self, clinic: Clinic) -> "UserQuerySet":
         return self.filter(clinic=clinic)
@@ -177,12 +187,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def role_names(self) -> list[str]:
-        roles = [
-            ("therapist", self.is_therapist),
-            ("supervisor", self.is_supervisor),
-            ("clinic admin", self.is_clinic_admin),
-        ]
-        return [name for name, held in roles if held]
+        return role_names_of(self)
 
     def clean(self) -> None:
         super().clean()
@@ -244,8 +249,102 @@ class Supervision(models.Model):
             errors["therapist"] = "This person does not hold the therapist role."
         if self.ends_on and self.starts_on and self.ends_on < self.starts_on:
             errors["ends_on"] = "The end date cannot come before the start date."
+        if not errors and supervisor and therapist and self.starts_on and self.overlapping():
+            errors["starts_on"] = (
+                "These two already have a supervision link in this period; "
+                "change its dates instead."
+            )
         if errors:
             raise ValidationError(errors)
+
+    def overlapping(self) -> bool:
+        """Another link between the same two people whose period meets this one."""
+        others = Supervision.objects.filter(
+            supervisor_id=self.supervisor_id, therapist_id=self.therapist_id
+        ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=self.starts_on))
+        if self.ends_on:
+            others = others.filter(starts_on__lte=self.ends_on)
+        if self.pk:
+            others = others.exclude(pk=self.pk)
+        return others.exists()
+
+
+INVITATION_VALID_FOR = timedelta(hours=72)
+
+
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def pending(self, at: datetime | None = None) -> "InvitationQuerySet":
+        """Neither accepted nor withdrawn, and not yet expired."""
+        at = at or now()
+        return self.filter(
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            created_at__gt=at - INVITATION_VALID_FOR,
+        )
+
+
+class Invitation(models.Model):
+    """An invitation to join a clinic's staff, sent by email by one of its clinic admins.
+
+    The link carries a signed token naming the invitation (ipt_clinic.accounts.invitations);
+    it works once, for 72 hours. Accepting creates the account with the roles given here.
+    """
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="invitations")
+    email = models.EmailField("email address", max_length=254)
+    full_name = models.CharField(max_length=150)
+    is_therapist = models.BooleanField("therapist", default=False)
+    is_supervisor = models.BooleanField("supervisor", default=False)
+    is_clinic_admin = models.BooleanField("clinic admin", default=False)
+    invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=now, editable=False)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    # The account the invitation became.
+    accepted_user = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Withdrawn by an admin, or replaced by a newer invitation to the same address.
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(is_therapist=True) | Q(is_supervisor=True) | Q(is_clinic_admin=True),
+                name="invitation_has_a_role",
+            ),
+            models.CheckConstraint(
+                condition=Q(accepted_at__isnull=True) | Q(revoked_at__isnull=True),
+                name="invitation_accepted_or_revoked",
+            ),
+        ]
+        indexes = [models.Index(fields=["clinic", "-created_at"], name="invitation_clinic_time")]
+
+    def __str__(self) -> str:
+        return f"invitation of {self.email} to {self.clinic}"
+
+    @property
+    def expires_at(self) -> datetime:
+        return self.created_at + INVITATION_VALID_FOR
+
+    @property
+    def is_expired(self) -> bool:
+        return now() >= self.expires_at
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and not self.is_expired
+
+    @property
+    def role_names(self) -> list[str]:
+        return role_names_of(self)
+
+    def clean(self) -> None:
+        self.email = (self.email or "").strip().lower()
+        if not (self.is_therapist or self.is_supervisor or self.is_clinic_admin):
+            raise ValidationError("Give the new member of staff at least one role.")
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

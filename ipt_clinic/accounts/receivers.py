@@ -9,6 +9,7 @@ from .auth import normalised_login_email
 from .middleware import mark_sign_in
 from .models import User
 from .signins import sign_in_forget, sign_in_record
+from .two_factor import remember_requirement
 
 
 @receiver(user_logged_in)
@@ -16,6 +17,7 @@ def audit_login(sender, request, user, **kwargs) -> None:
     if request is not None and hasattr(request, "session"):
         mark_sign_in(request.session, user)
         sign_in_record(request, user)
+        remember_requirement(request, user)
     audit_record(action=Action.LOGIN, request=request, user=user)
 
 

@@ -4,6 +4,16 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    path("", views.my_account, name="my_account"),
+    path("sign-ins/end-others/", views.end_other_sign_ins, name="end_other_sign_ins"),
+    path("two-factor/setup/", views.two_factor_setup, name="two_factor_setup"),
+    path("two-factor/verify/", views.two_factor_verify, name="two_factor_verify"),
+    path(
+        "two-factor/recovery-codes/",
+        views.two_factor_recovery_codes,
+        name="two_factor_recovery_codes",
+    ),
+    path("staff/<int:pk>/two-factor/reset/", views.two_factor_reset, name="two_factor_reset"),
     path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", views.PasswordChangeView.as_view(), name="password_change"),

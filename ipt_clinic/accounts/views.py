@@ -1,10 +1,18 @@
 """Sign-in, sign-out and password pages: Django's views with our templates and audit events."""
 
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.urls import reverse_lazy
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
+from . import two_factor
+from .access import Role, clinic_member_required, role_required, staff_for
 from .audit import Action, audit_record
-from .forms import EmailAuthenticationForm
+from .forms import EmailAuthenticationForm, SecondStepForm
+from .signins import sign_ins_end
 
 
 class SignInView(auth_views.LoginView):
@@ -32,3 +40,127 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         audit_record(action=Action.PASSWORD_RESET, request=self.request, user=form.user)
         return response
+
+
+# --- Two-factor sign-in and My account ----------------------------------------------------
+
+
+def _safe_next(request, default: str = "home") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse(default)
+
+
+@login_required
+def two_factor_setup(request):
+    """Enrol an authenticator app: QR code and key, then a first code to confirm."""
+    if request.user.is_verified() and two_factor.totp_device_of(request.user):
+        return redirect("my_account")
+    device = two_factor.enrolment_start(request.user)
+    form = SecondStepForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        codes = two_factor.enrolment_confirm(request, device, form.cleaned_data["code"])
+        if codes is not None:
+            return render(
+                request,
+                "registration/two_factor_codes.html",
+                {"codes": codes, "next": _safe_next(request)},
+            )
+        form.add_error(
+            "code",
+            "That code did not match. Check the time on your phone and enter the newest code.",
+        )
+    return render(
+        request,
+        "registration/two_factor_setup.html",
+        {
+            "form": form,
+            "qr_uri": two_factor.enrolment_qr_data_uri(device),
+            "manual_key": two_factor.manual_key(device),
+            "required": request.user.clinic and request.user.clinic.require_two_factor,
+            "next": request.GET.get("next", ""),
+        },
+    )
+
+
+@login_required
+def two_factor_verify(request):
+    """The second step of signing in."""
+    if request.user.is_verified():
+        return redirect(_safe_next(request))
+    form = SecondStepForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if two_factor.second_step_verify(request, form.cleaned_data["code"]):
+            return redirect(_safe_next(request))
+        message = (
+            "Too many wrong codes: wait a little before the next try."
+            if two_factor.throttled(request.user)
+            else "That code did not match."
+        )
+        form.add_error("code", message)
+    return render(
+        request,
+        "registration/two_factor_verify.html",
+        {"form": form, "next": request.GET.get("next", "")},
+    )
+
+
+@require_POST
+@login_required
+def two_factor_recovery_codes(request):
+    if not request.user.is_verified():
+        return redirect("two_factor_verify")
+    codes = two_factor.recovery_codes_renew(request.user)
+    audit_record(
+        action=Action.UPDATE, request=request, obj=request.user, detail="recovery codes renewed"
+    )
+    return render(
+        request,
+        "registration/two_factor_codes.html",
+        {"codes": codes, "next": reverse("my_account")},
+    )
+
+
+@clinic_member_required
+def my_account(request):
+    sign_ins = request.user.sign_in_sessions.all()
+    return render(
+        request,
+        "registration/my_account.html",
+        {
+            "nav": "account",
+            "sign_ins": sign_ins,
+            "current_key": request.session.session_key,
+            "has_authenticator": two_factor.totp_device_of(request.user) is not None,
+            "recovery_left": two_factor.recovery_codes_left(request.user),
+            "clinic": request.user.clinic,
+        },
+    )
+
+
+@require_POST
+@clinic_member_required
+def end_other_sign_ins(request):
+    ended = sign_ins_end(request.user, keep_session_key=request.session.session_key)
+    audit_record(action=Action.LOGOUT, request=request, detail=f"ended {ended} other sign-ins")
+    messages.success(
+        request, f"Signed out everywhere else ({ended} other sign-in{'s' if ended != 1 else ''})."
+    )
+    return redirect("my_account")
+
+
+@require_POST
+@role_required(Role.CLINIC_ADMIN)
+def two_factor_reset(request, pk: int):
+    """A clinic admin removes a colleague's second factor (a lost phone): they enrol again."""
+    person = get_object_or_404(staff_for(request.user), pk=pk)
+    two_factor.two_factor_reset(request, person)
+    messages.success(
+        request,
+        f"Two-factor sign-in of {person.full_name} is reset; they set it "
+        "up again at their next sign-in.",
+    )
+    return redirect("clinic_admin_home")

@@ -145,9 +145,7 @@ def with_progress(courses: QuerySet[Course]) -> QuerySet[Course]:
         held_count=_count(sessions.filter(attendance="attended")),
         happened_count=_count(happened),
         unsigned_count=_count(sessions.filter(attendance="attended", signed_at__isnull=True)),
-        position=Least(
-            F("happened_count") + 1, F("planned_sessions"), output_field=IntegerField()
-        ),
+        position=Least(F("happened_count") + 1, F("planned_sessions"), output_field=IntegerField()),
         last_start=Subquery(
             happened.order_by("-scheduled_start").values("scheduled_start")[:1],
             output_field=DateTimeField(),

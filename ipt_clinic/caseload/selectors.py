@@ -65,9 +65,8 @@ def dashboard_courses(user, *, therapist_id=None, phase=None, area=None, flag=No
     return ordered, thresholds
 
 
-def therapist_summaries(user) -> list[dict]:
+def therapist_summaries(user, thresholds: FlagThresholds) -> list[dict]:
     """One row per supervisee: open courses, flagged courses, unsigned notes (one query)."""
-    thresholds = FlagThresholds.for_clinic(user.clinic_id)
     rows = (
         with_flags(supervised_courses(user), thresholds)
         .values("therapist_id", "therapist__full_name")

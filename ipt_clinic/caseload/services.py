@@ -5,9 +5,17 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from ipt_clinic.accounts.audit import Action, audit_record
+from ipt_clinic.accounts.models import Clinic
 from sessions.models import Course, TherapySession
 
-from .models import FIDELITY_CHECKLIST, CourseReview, FidelityRating, NoteReview, SupervisionNote
+from .models import (
+    FIDELITY_CHECKLIST,
+    CourseReview,
+    FidelityRating,
+    FlagThresholds,
+    NoteReview,
+    SupervisionNote,
+)
 
 
 def _audit(request, action, obj, course: Course, detail: str = "") -> None:
@@ -84,3 +92,21 @@ def fidelity_rate(
     rating.save()
     _audit(request, Action.UPDATE, session, session.course, detail=f"fidelity by {rated_by}")
     return rating
+
+
+@transaction.atomic
+def clinic_settings_save(
+    *, request: HttpRequest, clinic: Clinic, thresholds: FlagThresholds, changed: list[str]
+) -> None:
+    """Save a clinic's settings and its caseload flag thresholds together, or neither."""
+    clinic.full_clean()
+    clinic.save()
+    thresholds.clinic = clinic
+    thresholds.full_clean()
+    thresholds.save()
+    audit_record(
+        action=Action.UPDATE,
+        request=request,
+        obj=clinic,
+        detail=f"clinic settings changed: {', '.join(changed) or 'nothing'}",
+    )

@@ -68,7 +68,7 @@ def dashboard(request):
             "nav": "supervisor",
             "page": page,
             "rows": rows,
-            "summaries": therapist_summaries(request.user),
+            "summaries": therapist_summaries(request.user, thresholds),
             "therapists": supervisees_for(request.user).order_by("full_name"),
             "flags": [(flag, flag.explain(thresholds)) for flag in FLAGS],
             "phases": PHASES,

@@ -104,6 +104,13 @@ EXPECTED = {
         PUBLIC,  # renders "this link no longer works"
     ),
     "password_reset_complete": (no_kwargs, PUBLIC),
+    # My account and two-factor sign-in
+    "my_account": (no_kwargs, SIGNED_IN_ONLY),
+    "end_other_sign_ins": (no_kwargs, POST_ONLY),
+    "two_factor_setup": (no_kwargs, SIGNED_IN_ONLY),
+    "two_factor_verify": (no_kwargs, SIGNED_IN_ONLY),
+    "two_factor_recovery_codes": (no_kwargs, POST_ONLY),
+    "two_factor_reset": (lambda world: {"pk": world["therapist"].pk}, POST_ONLY),
     # Patients
     "patients:list": (no_kwargs, only(*THERAPISTS, "supervisor")),
     "patients:create": (no_kwargs, only(*THERAPISTS)),

@@ -45,8 +45,10 @@ class Command(BaseCommand):
                 "DJANGO_DEBUG=true, or with --force on a machine that is not production."
             )
         clinics = {
-            "Demo Clinic": self._clinic("Demo Clinic", "Europe/London"),
-            "Other Clinic": self._clinic("Other Clinic", "America/New_York"),
+            # The demo clinic has two-factor sign-in off so a newcomer can look around at once
+            # (its pages say so); the other clinic keeps the default and asks for it.
+            "Demo Clinic": self._clinic("Demo Clinic", "Europe/London", two_factor=False),
+            "Other Clinic": self._clinic("Other Clinic", "America/New_York", two_factor=True),
         }
         people = {}
         for clinic_name, email, name, therapist, supervisor, admin in DEMO_PEOPLE:
@@ -93,6 +95,8 @@ class Command(BaseCommand):
             )
         )
 
-    def _clinic(self, name: str, tz: str) -> Clinic:
-        clinic, _ = Clinic.objects.get_or_create(name=name, defaults={"timezone": tz})
+    def _clinic(self, name: str, tz: str, *, two_factor: bool) -> Clinic:
+        clinic, _ = Clinic.objects.get_or_create(
+            name=name, defaults={"timezone": tz, "require_two_factor": two_factor}
+        )
         return clinic

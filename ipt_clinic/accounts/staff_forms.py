@@ -1,0 +1,184 @@
+"""Forms of the clinic admin's staff pages. They validate and lay out; the views decide scope
+(every choice of person comes from the admin's own clinic)."""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Fieldset, Layout, Row, Submit
+from django import forms
+from django.contrib.auth import password_validation
+
+from .models import Invitation, Supervision, User
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def _helper(*layout, submit: str | None = None, form_tag: bool = True) -> FormHelper:
+    helper = FormHelper()
+    helper.form_tag = form_tag
+    helper.attrs = {"novalidate": ""}  # the server explains every error beside its field
+    helper.layout = Layout(*layout, *([Submit("save", submit)] if submit else []))
+    return helper
+
+
+ROLE_LABELS = {
+    "is_therapist": "Therapist: treats patients",
+    "is_supervisor": "Supervisor: reviews supervisees' caseloads",
+    "is_clinic_admin": "Clinic admin: staff, settings and the audit report",
+}
+ROLES_FIELDSET = ("Roles", "is_therapist", "is_supervisor", "is_clinic_admin")
+
+
+class StaffFilterForm(forms.Form):
+    ROLE_CHOICES = [
+        ("", "any role"),
+        ("therapist", "therapists"),
+        ("supervisor", "supervisors"),
+        ("clinic_admin", "clinic admins"),
+    ]
+    STATUS_CHOICES = [("", "active"), ("inactive", "deactivated"), ("all", "everyone")]
+    ROLE_FILTERS = {
+        "therapist": {"is_therapist": True},
+        "supervisor": {"is_supervisor": True},
+        "clinic_admin": {"is_clinic_admin": True},
+    }
+
+    role = forms.ChoiceField(
+        label="Role",
+        choices=ROLE_CHOICES,
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    status = forms.ChoiceField(
+        label="Status",
+        choices=STATUS_CHOICES,
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+    def filter(self, staff):
+        if not self.is_valid():
+            return staff.filter(is_active=True)
+        role, status = self.cleaned_data["role"], self.cleaned_data["status"]
+        if role:
+            staff = staff.filter(**self.ROLE_FILTERS[role])
+        if status == "inactive":
+            return staff.filter(is_active=False)
+        if status == "all":
+            return staff
+        return staff.filter(is_active=True)
+
+
+class InvitationForm(forms.ModelForm):
+    class Meta:
+        model = Invitation
+        fields = ["full_name", "email", "is_therapist", "is_supervisor", "is_clinic_admin"]
+        labels = {"full_name": "Full name", "email": "Email address", **ROLE_LABELS}
+        widgets = {"email": forms.EmailInput(attrs={"autocomplete": "off"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            Row(Column("full_name"), Column("email")),
+            Fieldset(*ROLES_FIELDSET),
+            submit="Send the invitation",
+        )
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("An account with this email address already exists.")
+        return email
+
+
+class InvitationAcceptForm(forms.Form):
+    """Choose a password; Django's validators apply (at least 12 characters, not common,
+    not like the name or the email address)."""
+
+    password1 = forms.CharField(
+        label="Choose a password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label="The same password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, new_user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.new_user = new_user
+        self.helper = _helper("password1", "password2", submit="Create my account")
+
+    def clean_password2(self):
+        first = self.cleaned_data.get("password1")
+        second = self.cleaned_data["password2"]
+        if first and first != second:
+            raise forms.ValidationError("The two passwords differ.")
+        return second
+
+    def clean(self):
+        cleaned = super().clean()
+        password = cleaned.get("password2")
+        if password:
+            try:
+                password_validation.validate_password(password, self.new_user)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class StaffForm(forms.ModelForm):
+    """Name and roles. Email, clinic and the superuser flag are never editable here."""
+
+    class Meta:
+        model = User
+        fields = ["full_name", "is_therapist", "is_supervisor", "is_clinic_admin"]
+        labels = {"full_name": "Full name", **ROLE_LABELS}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper("full_name", Fieldset(*ROLES_FIELDSET), submit="Save")
+
+    def _post_clean(self):
+        # The service validates the whole change (roles may be refused); the form only checks
+        # the fields themselves, so that a refusal can be shown beside the right field.
+        pass
+
+
+class SupervisionForm(forms.ModelForm):
+    class Meta:
+        model = Supervision
+        fields = ["supervisor", "therapist", "starts_on", "ends_on"]
+        labels = {"starts_on": "From", "ends_on": "Until (leave empty while it lasts)"}
+        widgets = {"starts_on": DateInput(), "ends_on": DateInput()}
+
+    def __init__(self, *args, staff, **kwargs):
+        super().__init__(*args, **kwargs)
+        active = staff.filter(is_active=True).order_by("full_name")
+        self.fields["supervisor"].queryset = active.filter(is_supervisor=True)
+        self.fields["therapist"].queryset = active.filter(is_therapist=True)
+        self.fields["supervisor"].widget.attrs["class"] = "form-select"
+        self.fields["therapist"].widget.attrs["class"] = "form-select"
+        self.helper = _helper(
+            Row(Column("supervisor"), Column("therapist")),
+            Row(Column("starts_on"), Column("ends_on")),
+            submit="Add the supervision link",
+        )
+
+
+class SupervisionDatesForm(forms.ModelForm):
+    class Meta:
+        model = Supervision
+        fields = ["starts_on", "ends_on"]
+        labels = {"starts_on": "From", "ends_on": "Until (leave empty while it lasts)"}
+        widgets = {"starts_on": DateInput(), "ends_on": DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(Row(Column("starts_on"), Column("ends_on")), submit="Save")

@@ -1,0 +1,23 @@
+"""The clinic admin's staff pages, and the public invitation link."""
+
+from django.urls import path
+
+from . import staff_views as views
+
+app_name = "staff"
+urlpatterns = [
+    path("clinic/staff/", views.staff_list, name="list"),
+    path("clinic/staff/invite/", views.staff_invite, name="invite"),
+    path("clinic/staff/<int:pk>/", views.staff_detail, name="detail"),
+    path("clinic/staff/<int:pk>/deactivate/", views.staff_deactivate, name="deactivate"),
+    path("clinic/staff/<int:pk>/reactivate/", views.staff_reactivate, name="reactivate"),
+    path(
+        "clinic/invitations/<int:pk>/withdraw/",
+        views.invitation_withdraw,
+        name="invitation_withdraw",
+    ),
+    path("clinic/supervision/", views.supervision_list, name="supervisions"),
+    path("clinic/supervision/<int:pk>/", views.supervision_edit, name="supervision_edit"),
+    # Public: the link in the invitation email, authorised by its signed token alone.
+    path("join/<str:token>/", views.invitation_accept, name="invitation_accept"),
+]

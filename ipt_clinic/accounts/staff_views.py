@@ -1,0 +1,251 @@
+"""The clinic admin's staff pages: list, invite, roles, supervision links, deactivation; and the
+public page where an invitee accepts. Thin: selector -> form -> service -> redirect."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from . import services
+from .access import Role, role_required, staff_for, supervisions_for
+from .extensions import caseload_problems
+from .models import Invitation
+from .staff_forms import (
+    InvitationAcceptForm,
+    InvitationForm,
+    StaffFilterForm,
+    StaffForm,
+    SupervisionDatesForm,
+    SupervisionForm,
+)
+
+PAGE_SIZE = 50
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    """Show a service's refusal beside the field it names, or above the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _invitations_for(user):
+    return Invitation.objects.filter(clinic_id=user.clinic_id)
+
+
+def _clinic_today(user):
+    return timezone.localdate(timezone=user.clinic.zone)
+
+
+@role_required(Role.CLINIC_ADMIN)
+def staff_list(request):
+    filters = StaffFilterForm(request.GET or None)
+    staff = filters.filter(staff_for(request.user)).order_by("full_name", "email")
+    page = Paginator(staff, PAGE_SIZE).get_page(request.GET.get("page"))
+    pending = _invitations_for(request.user).pending().select_related("invited_by")
+    return render(
+        request,
+        "accounts/staff_list.html",
+        {
+            "nav": "staff",
+            "filters": filters,
+            "page": page,
+            "pending": pending,
+            "zone": request.user.clinic.zone,
+        },
+    )
+
+
+@role_required(Role.CLINIC_ADMIN)
+def staff_invite(request):
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = services.invitation_send(request=request, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        except OSError:
+            form.add_error(
+                None,
+                "The invitation email could not be sent (the mail server did not answer). "
+                "Nothing was saved; try again in a moment.",
+            )
+        else:
+            messages.success(
+                request,
+                f"Invitation sent to {invitation.email}. The link works once, for 72 hours.",
+            )
+            return redirect("staff:list")
+    return render(request, "accounts/staff_invite.html", {"nav": "staff", "form": form})
+
+
+@require_POST
+@role_required(Role.CLINIC_ADMIN)
+def invitation_withdraw(request, pk: int):
+    invitation = get_object_or_404(_invitations_for(request.user), pk=pk)
+    if services.invitation_withdraw(request=request, invitation=invitation):
+        messages.success(request, f"The invitation of {invitation.email} is withdrawn.")
+    else:
+        messages.info(request, "That invitation was no longer pending.")
+    return redirect("staff:list")
+
+
+@role_required(Role.CLINIC_ADMIN)
+def staff_detail(request, pk: int):
+    person = get_object_or_404(staff_for(request.user).select_related("clinic"), pk=pk)
+    form = StaffForm(request.POST or None, instance=person)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.staff_update(request=request, person=person, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Saved.")
+            return redirect("staff:detail", pk=person.pk)
+    links = (
+        supervisions_for(request.user)
+        .filter(Q(supervisor=person) | Q(therapist=person))
+        .select_related("supervisor", "therapist")
+        .order_by("-starts_on", "-pk")
+    )
+    return render(
+        request,
+        "accounts/staff_detail.html",
+        {
+            "nav": "staff",
+            "person": person,
+            "form": form,
+            "links": links,
+            "caseload_problems": caseload_problems(person) if person.is_therapist else [],
+            "is_self": person.pk == request.user.pk,
+            "today": _clinic_today(request.user),
+        },
+    )
+
+
+@require_POST
+@role_required(Role.CLINIC_ADMIN)
+def staff_deactivate(request, pk: int):
+    person = get_object_or_404(staff_for(request.user), pk=pk)
+    try:
+        ended = services.staff_deactivate(request=request, person=person)
+    except ValidationError as error:
+        for problem in error.messages:
+            messages.error(request, f"{person.full_name} is still active. {problem}")
+    else:
+        messages.success(
+            request,
+            f"{person.full_name} is deactivated and cannot sign in"
+            f"{f'; {ended} open sign-ins were ended' if ended else ''}. "
+            "Their records and history are kept.",
+        )
+    return redirect("staff:detail", pk=person.pk)
+
+
+@require_POST
+@role_required(Role.CLINIC_ADMIN)
+def staff_reactivate(request, pk: int):
+    person = get_object_or_404(staff_for(request.user), pk=pk)
+    services.staff_reactivate(request=request, person=person)
+    messages.success(request, f"{person.full_name} can sign in again.")
+    return redirect("staff:detail", pk=person.pk)
+
+
+@role_required(Role.CLINIC_ADMIN)
+def supervision_list(request):
+    staff = staff_for(request.user)
+    form = SupervisionForm(
+        request.POST or None, staff=staff, initial={"starts_on": _clinic_today(request.user)}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.supervision_create(request=request, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Supervision link added.")
+            return redirect("staff:supervisions")
+    links = (
+        supervisions_for(request.user)
+        .select_related("supervisor", "therapist")
+        .order_by("supervisor__full_name", "therapist__full_name", "-starts_on")
+    )
+    return render(
+        request,
+        "accounts/supervision_list.html",
+        {
+            "nav": "staff",
+            "form": form,
+            "links": links,
+            "today": _clinic_today(request.user),
+        },
+    )
+
+
+@role_required(Role.CLINIC_ADMIN)
+def supervision_edit(request, pk: int):
+    link = get_object_or_404(
+        supervisions_for(request.user).select_related("supervisor", "therapist"), pk=pk
+    )
+    form = SupervisionDatesForm(request.POST or None, instance=link)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.supervision_update(
+                request=request,
+                link=link,
+                starts_on=form.cleaned_data["starts_on"],
+                ends_on=form.cleaned_data["ends_on"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Supervision dates saved.")
+            return redirect("staff:supervisions")
+    return render(
+        request, "accounts/supervision_edit.html", {"nav": "staff", "form": form, "link": link}
+    )
+
+
+# --- Public: the invitee accepts ------------------------------------------------------------
+
+
+def invitation_accept(request, token: str):
+    """The link in the invitation email: choose a password, and be signed in."""
+    try:
+        invitation = services.invitation_for_token(token)
+    except services.InvitationUnusable as unusable:
+        return _unusable(request, unusable)
+    form = InvitationAcceptForm(
+        request.POST or None, new_user=services.invitation_new_user(invitation)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(
+                request=request, invitation=invitation, password=form.cleaned_data["password1"]
+            )
+        except services.InvitationUnusable as unusable:
+            return _unusable(request, unusable)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome to {invitation.clinic.name}, {user.get_short_name()}.")
+        return redirect("home")
+    return render(
+        request,
+        "accounts/invitation_accept.html",
+        {"invitation": invitation, "form": form, "zone": invitation.clinic.zone},
+    )
+
+
+def _unusable(request, unusable: "services.InvitationUnusable"):
+    """Expired, used or withdrawn: 410 Gone with a page that says which; a made-up link: 404."""
+    return render(
+        request,
+        "accounts/invitation_unusable.html",
+        {"reason": unusable.reason, "invitation": unusable.invitation},
+        status=404 if unusable.reason == "invalid" else 410,
+    )

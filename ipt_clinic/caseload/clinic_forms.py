@@ -1,0 +1,218 @@
+"""Forms of the clinic admin's settings page and audit report."""
+
+import zoneinfo
+from datetime import date
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Fieldset, Layout, Row, Submit
+from django import forms
+
+from ipt_clinic.accounts.audit import Action, Outcome
+from ipt_clinic.accounts.models import Clinic
+from patients.models import phone_validator
+
+from .models import FlagThresholds
+
+TIMEZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
+# Dates a report may ask about; beyond them a date is a typing slip.
+EARLIEST_REPORT_DATE = date(2000, 1, 1)
+LATEST_REPORT_DATE = date(2100, 12, 31)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class ClinicSettingsForm(forms.ModelForm):
+    timezone = forms.ChoiceField(
+        label="Time zone",
+        choices=TIMEZONE_CHOICES,
+        help_text="Appointments, reminders and the audit report are shown in this time zone.",
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+    class Meta:
+        model = Clinic
+        fields = [
+            "name",
+            "timezone",
+            "default_session_minutes",
+            "reminder_lead_hours",
+            "second_reminder_lead_hours",
+            "contact_phone",
+            "contact_email",
+            "require_two_factor",
+            "session_idle_minutes",
+        ]
+        labels = {
+            "name": "Clinic name",
+            "default_session_minutes": "Default session length (minutes, 15 to 120)",
+            "reminder_lead_hours": "First reminder: hours before the session (1 to 168)",
+            "second_reminder_lead_hours": "Second reminder: hours before the session (0 for none)",
+            "contact_phone": "Phone number printed in reminders",
+            "contact_email": "Email address printed in reminders",
+            "require_two_factor": "Require two-factor sign-in for every member of staff",
+            "session_idle_minutes": "Sign out after this many minutes without activity (5 to 15)",
+        }
+        help_texts = {
+            "default_session_minutes": "Offered when a therapist opens a course.",
+            "reminder_lead_hours": "Applies to appointments booked or moved after the change.",
+            "second_reminder_lead_hours": "Must be fewer hours than the first reminder.",
+            "contact_phone": "Patients call it to cancel or rearrange an appointment.",
+            "require_two_factor": (
+                "Staff without an authenticator app set one up at their next page view."
+            ),
+            "session_idle_minutes": "Applies from each person's next sign-in.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contact_phone"].validators.append(phone_validator)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            Fieldset(
+                "Clinic",
+                Row(Column("name"), Column("timezone")),
+                Row(Column("contact_phone"), Column("contact_email")),
+            ),
+            Fieldset(
+                "Sessions and reminders",
+                "default_session_minutes",
+                Row(Column("reminder_lead_hours"), Column("second_reminder_lead_hours")),
+            ),
+            Fieldset("Sign-in security", "require_two_factor", "session_idle_minutes"),
+        )
+
+
+class FlagThresholdsForm(forms.ModelForm):
+    class Meta:
+        model = FlagThresholds
+        fields = [
+            "problem_area_by_session",
+            "min_improvement_percent",
+            "drift_sessions",
+            "termination_raised_before_end",
+            "unsigned_note_hours",
+            "gap_days",
+            "past_contract_grace_days",
+        ]
+        labels = {
+            "problem_area_by_session": "Problem area agreed by session (2 to 8)",
+            "min_improvement_percent": "PHQ-9 improvement expected by mid-course, % (5 to 60)",
+            "drift_sessions": "Middle-phase sessions off the chosen area (1 to 6)",
+            "termination_raised_before_end": "End raised this many sessions before the last (1 to 4)",
+            "unsigned_note_hours": "Hours before an unsigned note is flagged (12 to 240)",
+            "gap_days": "Days without a session before a course is flagged (7 to 60)",
+            "past_contract_grace_days": "Days past the last planned session (0 to 30)",
+        }
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "flags")
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            Fieldset(
+                "Caseload flags (what the supervisors' dashboard flags)",
+                Row(Column("problem_area_by_session"), Column("min_improvement_percent")),
+                Row(Column("drift_sessions"), Column("termination_raised_before_end")),
+                Row(Column("unsigned_note_hours"), Column("gap_days")),
+                "past_contract_grace_days",
+            ),
+            Submit("save", "Save the settings"),
+        )
+
+
+SORTS = {
+    # ?sort= value -> the ordering it stands for (always ending in id: a stable order).
+    "at": ["at", "id"],
+    "user": ["user__full_name", "user__email", "id"],
+    "action": ["action", "id"],
+    "object": ["object_type", "object_id", "id"],
+    "patient": ["patient_record", "patient_id", "id"],
+    "outcome": ["outcome", "id"],
+    "ip": ["ip_address", "id"],
+}
+DEFAULT_SORT = "-at"
+SORT_CHOICES = [(key, key) for key in SORTS] + [(f"-{key}", f"-{key}") for key in SORTS]
+
+
+class AuditFilterForm(forms.Form):
+    date_from = forms.DateField(label="From", required=False, widget=DateInput())
+    date_to = forms.DateField(label="Until (inclusive)", required=False, widget=DateInput())
+    user = forms.ModelChoiceField(
+        label="Member of staff",
+        queryset=None,
+        required=False,
+        empty_label="anyone",
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    patient = forms.CharField(
+        label="Patient (record number or id)",
+        required=False,
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    action = forms.ChoiceField(
+        label="Action",
+        required=False,
+        choices=[("", "any action"), *Action.choices],
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    outcome = forms.ChoiceField(
+        label="Outcome",
+        required=False,
+        choices=[("", "any outcome"), *Outcome.choices],
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    sort = forms.ChoiceField(
+        label="Sort by", required=False, choices=SORT_CHOICES, widget=forms.HiddenInput()
+    )
+
+    def __init__(self, *args, staff, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = staff.order_by("full_name", "email")
+
+    def _check_date(self, name: str) -> date | None:
+        day = self.cleaned_data.get(name)
+        if day and not EARLIEST_REPORT_DATE <= day <= LATEST_REPORT_DATE:
+            raise forms.ValidationError(
+                f"Choose a date between {EARLIEST_REPORT_DATE:%Y} and {LATEST_REPORT_DATE:%Y}."
+            )
+        return day
+
+    def clean_date_from(self):
+        return self._check_date("date_from")
+
+    def clean_date_to(self):
+        return self._check_date("date_to")
+
+    def clean_patient(self):
+        return self.cleaned_data["patient"].strip()
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", "The end date comes before the start date.")
+        return cleaned
+
+    def filters(self) -> dict:
+        """The valid filters only: a bad field is reported beside it, the others still apply."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {
+            key: data.get(key)
+            for key in ("date_from", "date_to", "user", "patient", "action", "outcome")
+            if data.get(key) not in (None, "")
+        }
+
+    def sort_key(self) -> str:
+        self.is_valid()
+        return getattr(self, "cleaned_data", {}).get("sort") or DEFAULT_SORT

@@ -1,0 +1,127 @@
+"""Clinic admin pages that reach across the apps: the clinic's settings (with the caseload
+flag thresholds) and the audit report with its CSV export."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.text import slugify
+from django.views.decorators.http import require_POST
+
+from ipt_clinic.accounts.access import Role, role_required, staff_for
+from ipt_clinic.accounts.audit import Action, audit_record
+from ipt_clinic.accounts.models import Clinic
+
+from . import audit_report, services
+from .clinic_forms import SORTS, AuditFilterForm, ClinicSettingsForm, FlagThresholdsForm
+from .models import FlagThresholds
+
+REPORT_PAGE_SIZE = 50
+
+
+@role_required(Role.CLINIC_ADMIN)
+def clinic_settings(request):
+    # A fresh copy: a refused form must not leave half-changed values on request.user.clinic.
+    clinic = Clinic.objects.get(pk=request.user.clinic_id)
+    thresholds = FlagThresholds.for_clinic(clinic.pk)
+    data = request.POST if request.method == "POST" else None
+    form = ClinicSettingsForm(data, instance=clinic)
+    flags_form = FlagThresholdsForm(data, instance=thresholds)
+    if request.method == "POST" and form.is_valid() and flags_form.is_valid():
+        changed = form.changed_data + [f"flags.{name}" for name in flags_form.changed_data]
+        try:
+            services.clinic_settings_save(
+                request=request,
+                clinic=form.save(commit=False),
+                thresholds=flags_form.save(commit=False),
+                changed=changed,
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, "Clinic settings saved.")
+            return redirect("clinic_admin:settings")
+    return render(
+        request,
+        "caseload/clinic_settings.html",
+        {"nav": "clinic", "form": form, "flags_form": flags_form},
+    )
+
+
+def _sort_links(request, current: str) -> dict[str, dict]:
+    """For each sortable column: the query string that sorts by it (flipping the direction
+    when it is the current sort), and whether it is the current sort, and which way."""
+    links = {}
+    for key in SORTS:
+        query = request.GET.copy()
+        query.pop("page", None)
+        ascending_now = current == key
+        query["sort"] = f"-{key}" if ascending_now else key
+        links[key] = {
+            "query": query.urlencode(),
+            "direction": (
+                "ascending" if current == key else "descending" if current == f"-{key}" else ""
+            ),
+        }
+    return links
+
+
+@role_required(Role.CLINIC_ADMIN)
+def audit_report_page(request):
+    form = AuditFilterForm(request.GET or None, staff=staff_for(request.user))
+    filters, sort = form.filters(), form.sort_key()
+    events = audit_report.audit_events_for(request.user, filters=filters, sort=sort)
+    page = Paginator(events, REPORT_PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_record(
+        action=Action.VIEW, request=request, detail=f"audit report page {page.number}"
+    )
+    left, _ = audit_report.exports_left(request.user)
+    return render(
+        request,
+        "caseload/audit_report.html",
+        {
+            "nav": "audit",
+            "form": form,
+            "page": page,
+            "sort": sort,
+            "sort_links": _sort_links(request, sort),
+            "model_names": audit_report.model_names(),
+            "zone": request.user.clinic.zone,
+            "exports_left": left,
+            "export_limit": audit_report.EXPORT_LIMIT,
+        },
+    )
+
+
+@require_POST
+@role_required(Role.CLINIC_ADMIN)
+def audit_export(request):
+    """The filtered report as CSV. The export is itself audited, and limited in rate."""
+    form = AuditFilterForm(request.POST, staff=staff_for(request.user))
+    filters, sort = form.filters(), form.sort_key()
+    left, again_at = audit_report.exports_left(request.user)
+    if not left:
+        audit_report.export_record(request=request, rows=0, filters=filters, allowed=False)
+        return render(
+            request,
+            "caseload/audit_export_limited.html",
+            {
+                "limit": audit_report.EXPORT_LIMIT,
+                "minutes": int(audit_report.EXPORT_WINDOW.total_seconds() // 60),
+                "again_at": timezone.localtime(again_at, request.user.clinic.zone)
+                if again_at
+                else None,
+            },
+            status=429,
+        )
+    events = audit_report.audit_events_for(request.user, filters=filters, sort=sort)
+    audit_report.export_record(request=request, rows=events.count(), filters=filters, allowed=True)
+    clinic = request.user.clinic
+    name = f"audit-{slugify(clinic.name) or 'clinic'}-{timezone.localdate(timezone=clinic.zone)}"
+    response = StreamingHttpResponse(
+        audit_report.csv_lines(events, clinic.zone), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response

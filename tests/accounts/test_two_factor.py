@@ -1,0 +1,175 @@
+"""Two-factor sign-in: enrolment, replay refusal, throttling, recovery codes, the gate."""
+
+import re
+import time
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from ipt_clinic.accounts.models import AuditEvent
+from tests.conftest import PASSWORD
+
+
+def code_for(device: TOTPDevice, at: float | None = None) -> str:
+    """The code an authenticator app would show at time `at` (now by default)."""
+    generator = TOTP(device.bin_key, device.step, device.t0, device.digits)
+    generator.time = at if at is not None else time.time()
+    return f"{generator.token():0{device.digits}d}"
+
+
+@pytest.fixture
+def strict_clinic(clinic):
+    clinic.require_two_factor = True
+    clinic.save()
+    return clinic
+
+
+def sign_in(client, user):
+    response = client.post(reverse("login"), {"username": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    return client.get(response.url)
+
+
+def enrol(client):
+    client.get(reverse("two_factor_setup"))
+    device = TOTPDevice.objects.get(confirmed=False)
+    response = client.post(reverse("two_factor_setup"), {"code": code_for(device)})
+    return device, response
+
+
+def test_required_two_factor_sends_a_new_user_to_enrolment(
+    client, strict_clinic, therapist, patient
+):
+    response = sign_in(client, therapist)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("two_factor_setup"))
+    # No page with patient data before the second step.
+    blocked = client.get(reverse("patients:detail", args=[patient.pk]))
+    assert blocked.status_code == 302 and "two-factor" in blocked.url
+
+
+def test_enrolment_shows_a_local_qr_code_and_ten_recovery_codes(
+    client, strict_clinic, therapist, patient
+):
+    sign_in(client, therapist)
+    page = client.get(reverse("two_factor_setup")).content.decode()
+    assert 'src="data:image/svg+xml' in page  # drawn locally, no external service
+    device, response = enrol(client)
+    codes = re.findall(r"<code>([0-9a-z]+)</code>", response.content.decode())
+    assert len(codes) == 10
+    device.refresh_from_db()
+    assert device.confirmed
+    assert client.get(reverse("patients:detail", args=[patient.pk])).status_code == 200
+
+
+def test_wrong_enrolment_code_is_explained(client, strict_clinic, therapist):
+    sign_in(client, therapist)
+    client.get(reverse("two_factor_setup"))
+    response = client.post(reverse("two_factor_setup"), {"code": "000000"})
+    assert b"did not match" in response.content
+    assert not TOTPDevice.objects.filter(confirmed=True).exists()
+
+
+@pytest.fixture
+def enrolled(client, strict_clinic, therapist):
+    sign_in(client, therapist)
+    device, _ = enrol(client)
+    client.post(reverse("logout"))
+    return device
+
+
+def test_second_step_at_the_next_sign_in(client, enrolled, therapist, patient):
+    response = sign_in(client, therapist)
+    assert response.url.startswith(reverse("two_factor_verify"))
+    # The code just used at enrolment is refused: a code is good once in its window.
+    refused = client.post(reverse("two_factor_verify"), {"code": code_for(enrolled)})
+    assert b"did not match" in refused.content or b"Too many" in refused.content
+    later = time.time() + 31
+    with time_machine.travel(later, tick=False):
+        ok = client.post(reverse("two_factor_verify"), {"code": code_for(enrolled, later)})
+        assert ok.status_code == 302
+        assert client.get(reverse("patients:detail", args=[patient.pk])).status_code == 200
+    assert AuditEvent.objects.filter(action="login", detail__startswith="second step").exists()
+
+
+def test_wrong_codes_are_throttled(client, enrolled, therapist):
+    start = time.time() + 60  # a fresh time window, away from the enrolment code
+    with time_machine.travel(start, tick=False) as clock:
+        sign_in(client, therapist)
+        wrong = client.post(reverse("two_factor_verify"), {"code": "123456"})
+        assert b"Too many wrong codes" in wrong.content  # the next try must wait
+        # Even the right code is refused while the wait lasts...
+        right = client.post(reverse("two_factor_verify"), {"code": code_for(enrolled, start)})
+        assert b"Too many wrong codes" in right.content
+        # ...and accepted once it is over.
+        clock.shift(2)
+        accepted = client.post(
+            reverse("two_factor_verify"), {"code": code_for(enrolled, start + 2)}
+        )
+        assert accepted.status_code == 302
+    refused = AuditEvent.objects.filter(action="login_failed", detail="second-step code refused")
+    assert refused.count() == 2
+
+
+def test_recovery_code_works_once(client, enrolled, therapist):
+    recovery = StaticToken.objects.filter(device__user=therapist).first().token
+    sign_in(client, therapist)
+    assert client.post(reverse("two_factor_verify"), {"code": recovery}).status_code == 302
+    client.post(reverse("logout"))
+    sign_in(client, therapist)
+    again = client.post(reverse("two_factor_verify"), {"code": recovery})
+    assert again.status_code == 200
+    assert StaticToken.objects.filter(device__user=therapist).count() == 9
+
+
+def test_admin_resets_a_second_factor(client_for, enrolled, therapist, clinic_admin, strict_clinic):
+    strict_clinic.require_two_factor = False  # so that the test admin needs no phone
+    strict_clinic.save()
+    response = client_for(clinic_admin).post(reverse("two_factor_reset", args=[therapist.pk]))
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=therapist).exists()
+    assert AuditEvent.objects.filter(
+        action="update", object_id=str(therapist.pk), detail="second factor reset by an admin"
+    ).exists()
+
+
+def test_admin_cannot_reset_another_clinics_user(client_for, other_admin, therapist, enrolled):
+    response = client_for(other_admin).post(reverse("two_factor_reset", args=[therapist.pk]))
+    assert response.status_code == 404
+    assert TOTPDevice.objects.filter(user=therapist).exists()
+
+
+def test_clinic_without_requirement_says_so(client_for, therapist):
+    html = client_for(therapist).get(reverse("my_account")).content.decode()
+    assert "off for this clinic" in html
+
+
+def test_end_other_sign_ins(client, therapist):
+    from django.test import Client
+
+    other_browser = Client()
+    sign_in(other_browser, therapist)
+    sign_in(client, therapist)
+    assert therapist.sign_in_sessions.count() == 2
+    client.post(reverse("end_other_sign_ins"))
+    assert therapist.sign_in_sessions.count() == 1
+    assert other_browser.get(reverse("therapist_home")).status_code == 302
+    assert client.get(reverse("therapist_home")).status_code == 200
+
+
+def test_unverified_user_reaches_nothing_but_the_two_factor_pages(
+    client, enrolled, therapist, course
+):
+    sign_in(client, therapist)
+    for url in [
+        reverse("therapist_home"),
+        reverse("patients:list"),
+        reverse("sessions:course", args=[course.pk]),
+        reverse("my_account"),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 302 and "/two-factor/" in response.url, url
