@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ipt_clinic.settings")
 
@@ -47,3 +48,15 @@ def _reminder_schedule(sender, **kwargs) -> None:
             },
         }
     )
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _close_old_database_connections(task=None, **kwargs) -> None:
+    """What Django does around each request: drop a connection that is broken or has outlived
+    CONN_MAX_AGE, keep a healthy one (CELERY_DB_REUSE_MAX stops Celery closing it always)."""
+    if task is not None and getattr(task.request, "is_eager", False):
+        return  # inline in the caller's transaction: its connection is not ours to close
+    from django.db import close_old_connections
+
+    close_old_connections()

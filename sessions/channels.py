@@ -24,14 +24,18 @@ method, for example::
 and IPT_SMS_BACKEND=yourpackage.sms.ProviderSmsBackend.
 """
 
+import contextlib
 import logging
 import smtplib
+import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, mailers
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.template.loader import render_to_string
 from django.utils.module_loading import import_string
 
@@ -141,7 +145,7 @@ class EmailChannel:
     def send(self, *, to: str, message: ReminderMessage) -> None:
         email = self.build(to=to, message=message)
         try:
-            email.send(using="default")
+            _smtp_connections.send(email)
         except smtplib.SMTPRecipientsRefused as error:
             codes = sorted({code for code, _ in error.recipients.values()})
             raise _by_code(codes[0], "recipient refused by the mail server") from error
@@ -149,6 +153,59 @@ class EmailChannel:
             raise _by_code(error.smtp_code, "the mail server refused the message") from error
         except (smtplib.SMTPException, OSError) as error:
             raise TransientSendError(f"mail server unreachable ({type(error).__name__})") from error
+
+
+class _ReusedSmtpConnections:
+    """One open SMTP connection per worker process (and thread), reused from one reminder to
+    the next: a connection, greeting and EHLO per message would cost more than the message.
+
+    A connection idle for IDLE_SECONDS is closed before use (servers drop idle clients); one
+    dropped by the server mid-way is opened again once. Other mail backends (file, console,
+    the tests' in-memory one) are used as Django gives them, one message at a time.
+    """
+
+    IDLE_SECONDS = 30
+
+    def __init__(self):
+        self._local = threading.local()
+
+    def _close(self) -> None:
+        cached = getattr(self._local, "cached", None)
+        self._local.cached = None
+        if cached:
+            with contextlib.suppress(Exception):  # closing a broken connection may fail too
+                cached[1].close()
+
+    def _reusable(self, config: str):
+        cached = getattr(self._local, "cached", None)
+        if cached and cached[0] == config and time.monotonic() - cached[2] < self.IDLE_SECONDS:
+            return cached[1]
+        self._close()
+        mailer = mailers["default"]
+        if not isinstance(mailer, SmtpBackend):
+            return None
+        mailer.open()
+        self._local.cached = (config, mailer, time.monotonic())
+        return mailer
+
+    def send(self, email: EmailMultiAlternatives) -> None:
+        config = repr(settings.MAILERS.get("default"))
+        mailer = self._reusable(config)
+        if mailer is None:
+            email.send(using="default")
+            return
+        try:
+            mailer.send_messages([email])
+        except (smtplib.SMTPServerDisconnected, ConnectionError):
+            self._close()  # dropped while idle: one fresh connection, then give up
+            self._reusable(config).send_messages([email])
+        except Exception:
+            self._close()  # the conversation is in an unknown state: start afresh next time
+            raise
+        self._local.cached = (config, mailer, time.monotonic())
+
+
+_smtp_connections = _ReusedSmtpConnections()
 
 
 def _by_code(code: int, what: str) -> SendError:

@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import connection, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -230,6 +230,36 @@ def backoff_after(attempts: int) -> timedelta:
     return min(FIRST_BACKOFF * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
 
 
+# What sending needs, and nothing more: the session's clinical note is never loaded here.
+SENDING_FIELDS = [
+    *["kind", "send_at", "attempts", "state", "public_key"],
+    *["session__scheduled_start", "session__planned_minutes", "session__attendance"],
+    *["session__updated_at", "session__course__status"],
+    *["session__course__patient__email", "session__course__patient__phone"],
+    *["session__course__patient__preferred_channel", "session__course__patient__status"],
+    *["session__course__patient__reminder_consent"],
+    *["session__course__patient__reminders_opted_out_at"],
+    *["session__course__patient__clinic__name", "session__course__patient__clinic__timezone"],
+    *["session__course__patient__clinic__contact_phone"],
+    *["session__course__patient__clinic__contact_email"],
+]
+
+
+def _for_sending(now: datetime) -> QuerySet:
+    later_one_due = (
+        Reminder.objects.filter(
+            session=OuterRef("session"), send_at__gt=OuterRef("send_at"), send_at__lte=now
+        )
+        .exclude(state=State.CANCELLED)
+        .values("pk")
+    )
+    return (
+        Reminder.objects.select_related("session__course__patient__clinic")
+        .only(*SENDING_FIELDS)
+        .annotate(later_one_due=Exists(later_one_due))
+    )
+
+
 def _why_not(reminder: Reminder, now: datetime) -> tuple[str, str] | None:
     """(state, reason) when the reminder must not go out now; None when it should."""
     session = reminder.session
@@ -238,12 +268,7 @@ def _why_not(reminder: Reminder, now: datetime) -> tuple[str, str] | None:
         return State.CANCELLED, "the session is no longer scheduled"
     if session.scheduled_start <= now:
         return State.SKIPPED, "the session had already begun"
-    later_due = (
-        Reminder.objects.filter(session=session, send_at__gt=reminder.send_at, send_at__lte=now)
-        .exclude(state=State.CANCELLED)
-        .exists()
-    )
-    if later_due:
+    if reminder.later_one_due:
         return State.SKIPPED, "overtaken by the next reminder"
     if patient.is_archived:
         return State.SKIPPED, "the patient is archived"
@@ -341,9 +366,7 @@ def reminder_deliver(*, reminder_id: int) -> str:
     )
     if not taken:
         return "not claimed"  # sent, cancelled or moved meanwhile, or another task has it
-    reminder = Reminder.objects.select_related("session__course__patient__clinic").get(
-        pk=reminder_id
-    )
+    reminder = _for_sending(now).get(pk=reminder_id)
     refusal = _why_not(reminder, now)
     if refusal:
         return _finish(reminder, *refusal)
