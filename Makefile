@@ -15,3 +15,7 @@ lint:
 format:
 	.venv/bin/ruff format .
 	.venv/bin/ruff check --fix .
+
+# Reminder throughput and lateness next to the smtplib floor (starts its own services).
+bench:
+	.venv/bin/python bench/reminders.py
