@@ -163,7 +163,9 @@ def test_bookings_go_on_while_redis_is_down_and_reminders_follow_when_it_returns
         f"{sweeps[:4]}; lost {lost}, duplicates {duplicates}"
     )
     assert max(durations) < 2
-    assert sum(sweeps[:2]) == len(queued_before)  # the lost ones, within two sweeps
+    # The lost ones are queued again within two sweeps (a sweep may also re-queue a row the
+    # dispatcher queued moments before, if the worker is slower than the timeout: harmless).
+    assert sum(sweeps[:2]) >= len(queued_before)
     assert set(Reminder.objects.values_list("state", flat=True)) == {State.SENT}
     assert (lost, duplicates) == (0, 0)
 
