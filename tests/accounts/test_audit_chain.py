@@ -29,6 +29,7 @@ def _tamper(sql, params):
     """Change a row behind the ORM's back (on PostgreSQL the trigger must be lifted first)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred checks pending
             cursor.execute(
                 "ALTER TABLE accounts_auditevent DISABLE TRIGGER "
                 "accounts_auditevent_no_update_delete"
