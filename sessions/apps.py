@@ -6,3 +6,11 @@ class TherapySessionsConfig(AppConfig):
     name = "sessions"
     label = "therapy_sessions"
     verbose_name = "IPT courses and sessions"
+
+    def ready(self) -> None:
+        from ipt_clinic.accounts import extensions
+
+        from .handover import open_caseload_problems
+
+        # A therapist with open courses is not deactivated until their caseload is handed over.
+        extensions.register_caseload_check(open_caseload_problems)

@@ -4,6 +4,7 @@ from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
 from ipt_clinic.accounts.access import clinical_owner_ids, editable_owner_ids, roster_clinic_id
+from patients.models import Patient
 
 from .models import Course, Measure, PrivateNote, Reminder, TherapySession
 
@@ -163,3 +164,46 @@ def failed_reminders_for(user) -> QuerySet[Reminder]:
 
 def failed_reminder_get_for(user, pk: int) -> Reminder:
     return get_object_or_404(failed_reminders_for(user), pk=pk)
+
+
+# --- Caseload handover (clinic admins) ------------------------------------------------------
+
+
+def handover_courses_for(user, therapist) -> QuerySet[Course]:
+    """The therapist's open courses, for a clinic admin of their clinic: roster-level data
+    only (patient name and record number, status, next appointment)."""
+    clinic_id = roster_clinic_id(user)
+    if clinic_id is None or therapist.clinic_id != clinic_id:
+        return Course.objects.none()
+    return (
+        Course.objects.open()
+        .filter(therapist=therapist, patient__clinic_id=clinic_id)
+        .annotate(next_start=_next_session_start())
+        .select_related("patient")
+        .only(
+            "id",
+            "status",
+            "start_date",
+            "planned_sessions",
+            "therapist_id",
+            "patient__id",
+            "patient__given_name",
+            "patient__family_name",
+            "patient__record_number",
+        )
+        .order_by("patient__family_name", "patient__given_name", "pk")
+    )
+
+
+def handover_patients_for(user, therapist) -> QuerySet[Patient]:
+    """The therapist's active patients without an open course (waiting, or between courses)."""
+    clinic_id = roster_clinic_id(user)
+    if clinic_id is None or therapist.clinic_id != clinic_id:
+        return Patient.objects.none()
+    return (
+        Patient.objects.active()
+        .filter(clinic_id=clinic_id, therapist=therapist)
+        .exclude(courses__status__in=Course.OPEN_STATUSES)
+        .only("id", "given_name", "family_name", "record_number", "therapist_id")
+        .order_by("family_name", "given_name", "pk")
+    )

@@ -4,16 +4,16 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ipt_clinic.accounts.access import Role, role_required
+from ipt_clinic.accounts.access import Role, role_required, staff_for
 from ipt_clinic.accounts.audit import Action, audit_record
 from patients.selectors import patient_get_for_edit
 
-from . import reminders, services
+from . import handover, reminders, services
 from .charts import measure_chart
 from .forms import (
     AmendmentForm,
@@ -22,6 +22,7 @@ from .forms import (
     ContractForm,
     CourseOpenForm,
     EndEarlyForm,
+    HandoverForm,
     MeasureForm,
     PrivateNoteForm,
     RescheduleForm,
@@ -35,6 +36,8 @@ from .selectors import (
     course_get_for_page,
     failed_reminder_get_for,
     failed_reminders_for,
+    handover_courses_for,
+    handover_patients_for,
     private_note_of,
     session_get_for,
     session_get_for_edit,
@@ -487,4 +490,52 @@ def reminder_opt_out(request, token: str):
         request,
         "sessions/reminder_opt_out.html",
         {"clinic": patient.clinic, "stopped": stopped},
+    )
+
+
+# --- Caseload handover (clinic admins) ------------------------------------------------------
+
+
+@role_required(Role.CLINIC_ADMIN)
+def caseload_handover(request, pk: int):
+    """Move a therapist's open courses (all or some) and waiting patients to a colleague."""
+    therapist = get_object_or_404(staff_for(request.user), pk=pk)
+    courses = handover_courses_for(request.user, therapist)
+    patients = handover_patients_for(request.user, therapist)
+    receivers = staff_for(request.user).therapists().exclude(pk=therapist.pk)
+    form = HandoverForm(
+        request.POST or None,
+        receivers=receivers,
+        courses=courses,
+        patients=patients,
+        zone=request.user.clinic.zone,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            moved_courses, moved_patients = handover.caseload_handover(
+                request=request,
+                from_therapist=therapist,
+                to_therapist=form.cleaned_data["to_therapist"],
+                courses=form.cleaned_data.get("courses") or [],
+                patients=form.cleaned_data.get("patients") or [],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"Handed over to {form.cleaned_data['to_therapist'].full_name}: "
+                f"{moved_courses} course{'s' if moved_courses != 1 else ''} and "
+                f"{moved_patients} patient{'s' if moved_patients != 1 else ''} without a course.",
+            )
+            return redirect("staff:detail", pk=therapist.pk)
+    return render(
+        request,
+        "sessions/caseload_handover.html",
+        {
+            "nav": "staff",
+            "therapist": therapist,
+            "form": form,
+            "nothing_to_hand_over": "courses" not in form.fields and "patients" not in form.fields,
+        },
     )

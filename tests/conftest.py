@@ -248,10 +248,18 @@ def world(
 ):
     """Everyone, and the objects of `therapist`'s caseload that the URLs point at."""
     from inventory.models import Goal, LifeEvent, ProblemArea, Relationship
+    from ipt_clinic.accounts.models import Invitation
 
     person = Relationship.objects.create(course=course, name="J.", relation="partner")
     area = ProblemArea.objects.create(course=course, area="role_dispute", other_party=person)
     return {
+        "invitation": Invitation.objects.create(
+            clinic=clinic_admin.clinic,
+            email="newcomer@clinic.test",
+            full_name="Nia Newcomer",
+            is_therapist=True,
+            invited_by=clinic_admin,
+        ),
         "patient": patient,
         "course": course,
         "session": first_session,

@@ -133,8 +133,8 @@ def invitation_send(
 
 @transaction.atomic
 def invitation_withdraw(*, request: HttpRequest, invitation: Invitation) -> bool:
-    withdrawn = Invitation.objects.pending().filter(pk=invitation.pk).update(
-        revoked_at=timezone.now()
+    withdrawn = (
+        Invitation.objects.pending().filter(pk=invitation.pk).update(revoked_at=timezone.now())
     )
     if withdrawn:
         audit_record(
@@ -161,9 +161,7 @@ def invitation_accept(*, request: HttpRequest, invitation: Invitation, password:
     """Create the invitee's account with the password they chose. Works once: the
     invitation is claimed by a conditional UPDATE, so two tabs cannot both use it."""
     claimed = (
-        Invitation.objects.pending()
-        .filter(pk=invitation.pk)
-        .update(accepted_at=timezone.now())
+        Invitation.objects.pending().filter(pk=invitation.pk).update(accepted_at=timezone.now())
     )
     if not claimed:
         raise InvitationUnusable("used", invitation)
@@ -231,11 +229,9 @@ def staff_update(
             problems.append("They are under supervision: end those supervision links first.")
         if problems:
             errors["is_therapist"] = " ".join(problems)
-    if person.is_supervisor and not is_supervisor:
-        if _current_links(person.supervisions_given, today).exists():
-            errors["is_supervisor"] = (
-                "They supervise therapists: end those supervision links first."
-            )
+    supervises = _current_links(person.supervisions_given, today)
+    if person.is_supervisor and not is_supervisor and supervises.exists():
+        errors["is_supervisor"] = "They supervise therapists: end those supervision links first."
     if errors:
         raise ValidationError(errors)
     person.full_name = full_name.strip()

@@ -82,6 +82,22 @@ POST_ONLY = dict.fromkeys(PRINCIPALS, 405)
 THERAPISTS = ("therapist", "colleague", "other_therapist")
 
 
+def clinic_admin_only() -> dict[str, int]:
+    """A clinic admin's page about something of `clinic_admin`'s clinic: another clinic's
+    admin gets 404 (it is not theirs), everyone else meets the role gate."""
+    return {**only("clinic_admin", "other_admin"), "other_admin": 404}
+
+
+def staff_member(world) -> dict:
+    return {"pk": world["therapist"].pk}
+
+
+def invitation_token(world) -> dict:
+    from ipt_clinic.accounts.services import invitation_token
+
+    return {"token": invitation_token(world["invitation"])}
+
+
 # url name -> (kwargs for reverse, given the world of fixtures; expected status per principal)
 EXPECTED = {
     "home": (no_kwargs, {**dict.fromkeys(PRINCIPALS, 302)}),
@@ -168,6 +184,21 @@ EXPECTED = {
     "caseload:course_reviewed": (own_course, POST_ONLY),
     "caseload:note_review": (own_session, POST_ONLY),
     "caseload:fidelity": (own_session, treating()),  # the therapist rates their own session
+    # Clinic administration: staff of the admin's own clinic only (another clinic's are 404).
+    "staff:list": (no_kwargs, only("clinic_admin", "other_admin")),
+    "staff:invite": (no_kwargs, only("clinic_admin", "other_admin")),
+    "staff:detail": (staff_member, clinic_admin_only()),
+    "staff:deactivate": (staff_member, POST_ONLY),
+    "staff:reactivate": (staff_member, POST_ONLY),
+    "staff:invitation_withdraw": (lambda world: {"pk": world["invitation"].pk}, POST_ONLY),
+    "staff:supervisions": (no_kwargs, only("clinic_admin", "other_admin")),
+    "staff:supervision_edit": (
+        lambda world: {"pk": world["supervisor"].supervisions_given.first().pk},
+        clinic_admin_only(),
+    ),
+    # Public: the link in an invitation email, authorised by its signed token.
+    "staff:invitation_accept": (invitation_token, PUBLIC),
+    "sessions:handover": (staff_member, clinic_admin_only()),
 }
 
 # Django's own admin is for the operator only; tested in test_operator_admin below.

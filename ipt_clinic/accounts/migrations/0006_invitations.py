@@ -7,32 +7,85 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_sign_in_sessions'),
+        ("accounts", "0005_sign_in_sessions"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Invitation',
+            name="Invitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254, verbose_name='email address')),
-                ('full_name', models.CharField(max_length=150)),
-                ('is_therapist', models.BooleanField(default=False, verbose_name='therapist')),
-                ('is_supervisor', models.BooleanField(default=False, verbose_name='supervisor')),
-                ('is_clinic_admin', models.BooleanField(default=False, verbose_name='clinic admin')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('accepted_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('accepted_user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='invitations', to='accounts.clinic')),
-                ('invited_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254, verbose_name="email address")),
+                ("full_name", models.CharField(max_length=150)),
+                ("is_therapist", models.BooleanField(default=False, verbose_name="therapist")),
+                ("is_supervisor", models.BooleanField(default=False, verbose_name="supervisor")),
+                (
+                    "is_clinic_admin",
+                    models.BooleanField(default=False, verbose_name="clinic admin"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("accepted_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "accepted_user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="invitations",
+                        to="accounts.clinic",
+                    ),
+                ),
+                (
+                    "invited_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
-                'indexes': [models.Index(fields=['clinic', '-created_at'], name='invitation_clinic_time')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('is_therapist', True), ('is_supervisor', True), ('is_clinic_admin', True), _connector='OR'), name='invitation_has_a_role'), models.CheckConstraint(condition=models.Q(('accepted_at__isnull', True), ('revoked_at__isnull', True), _connector='OR'), name='invitation_accepted_or_revoked')],
+                "ordering": ["-created_at", "-pk"],
+                "indexes": [
+                    models.Index(fields=["clinic", "-created_at"], name="invitation_clinic_time")
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("is_therapist", True),
+                            ("is_supervisor", True),
+                            ("is_clinic_admin", True),
+                            _connector="OR",
+                        ),
+                        name="invitation_has_a_role",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("accepted_at__isnull", True),
+                            ("revoked_at__isnull", True),
+                            _connector="OR",
+                        ),
+                        name="invitation_accepted_or_revoked",
+                    ),
+                ],
             },
         ),
     ]

@@ -1,0 +1,246 @@
+"""The clinic admin's staff pages: list, roles, supervision links, deactivation."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user
+from django.contrib.sessions.models import Session
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from ipt_clinic.accounts.models import AuditEvent, SignInSession, Supervision, User
+from tests.conftest import PASSWORD, make_user
+
+# --- The list -------------------------------------------------------------------------------
+
+
+def test_staff_list_shows_own_clinic_only_filtered_by_role_and_status(
+    admin_client, therapist, supervisor, inactive_user, other_therapist
+):
+    url = reverse("staff:list")
+    html = admin_client.get(url).content.decode()
+    assert therapist.email in html and supervisor.email in html
+    assert inactive_user.email not in html  # active staff by default
+    assert other_therapist.email not in html
+
+    html = admin_client.get(url, {"role": "supervisor"}).content.decode()
+    assert supervisor.email in html and therapist.email not in html
+
+    html = admin_client.get(url, {"status": "inactive"}).content.decode()
+    assert inactive_user.email in html and therapist.email not in html
+
+    html = admin_client.get(url, {"status": "all", "role": "therapist"}).content.decode()
+    assert inactive_user.email in html and therapist.email in html
+    assert supervisor.email not in html
+
+
+def test_staff_list_queries_do_not_grow_with_staff(admin_client, clinic, clinic_admin, queries_for):
+    url = reverse("staff:list")
+    few = queries_for(admin_client, url, status="all")
+    for i in range(25):
+        make_user(f"staff{i}@clinic.test", clinic, is_therapist=True, is_active=i % 2 == 0)
+    assert queries_for(admin_client, url, status="all") == few
+
+
+def test_another_clinics_staff_are_404(client_for, other_admin, therapist, supervisor):
+    client = client_for(other_admin)
+    link = supervisor.supervisions_given.get()
+    assert client.get(reverse("staff:detail", args=[therapist.pk])).status_code == 404
+    assert client.post(reverse("staff:deactivate", args=[therapist.pk])).status_code == 404
+    assert client.post(reverse("staff:reactivate", args=[therapist.pk])).status_code == 404
+    assert client.get(reverse("staff:supervision_edit", args=[link.pk])).status_code == 404
+    assert client.get(reverse("sessions:handover", args=[therapist.pk])).status_code == 404
+    therapist.refresh_from_db()
+    assert therapist.is_active
+
+
+# --- Roles ----------------------------------------------------------------------------------
+
+
+def roles_post(client, person, **roles):
+    data = {"full_name": roles.pop("full_name", person.full_name)}
+    data.update({name: "on" for name, held in roles.items() if held})
+    return client.post(reverse("staff:detail", args=[person.pk]), data)
+
+
+def test_an_admin_changes_name_and_roles_and_it_is_audited(admin_client, colleague):
+    response = roles_post(
+        admin_client, colleague, full_name="Theo O.", is_therapist=True, is_supervisor=True
+    )
+    assert response.status_code == 302
+    colleague.refresh_from_db()
+    assert colleague.full_name == "Theo O." and colleague.is_supervisor
+    event = AuditEvent.objects.filter(object_id=str(colleague.pk), action="update").last()
+    assert "therapist -> therapist, supervisor" in event.detail
+
+
+def test_posting_clinic_email_or_superuser_to_the_roles_form_changes_nothing(
+    admin_client, colleague, other_clinic, clinic
+):
+    admin_client.post(
+        reverse("staff:detail", args=[colleague.pk]),
+        {
+            "full_name": colleague.full_name,
+            "is_therapist": "on",
+            "clinic": other_clinic.pk,
+            "email": "stolen@evil.test",
+            "is_superuser": "on",
+            "is_active": "",
+            "password": "x",
+        },
+    )
+    colleague.refresh_from_db()
+    assert colleague.clinic == clinic and colleague.email == "theo@clinic.test"
+    assert not colleague.is_superuser and colleague.is_active
+    assert colleague.check_password(PASSWORD)
+
+
+def test_role_changes_that_would_strand_someone_are_refused(
+    admin_client, clinic_admin, therapist, supervisor, course
+):
+    html = roles_post(admin_client, clinic_admin, is_therapist=True).content.decode()
+    assert "your own clinic admin role" in html
+    html = roles_post(admin_client, therapist, is_supervisor=True).content.decode()
+    assert "1 open course" in html
+    html = roles_post(admin_client, supervisor, is_therapist=True).content.decode()
+    assert "They supervise therapists" in html
+    html = roles_post(admin_client, supervisor).content.decode()
+    assert "at least one role" in html
+    clinic_admin.refresh_from_db(), therapist.refresh_from_db(), supervisor.refresh_from_db()
+    assert clinic_admin.is_clinic_admin and therapist.is_therapist and supervisor.is_supervisor
+
+
+# --- Supervision links ----------------------------------------------------------------------
+
+
+def test_an_admin_adds_a_supervision_link_and_ends_it(admin_client, supervisor, colleague):
+    today = timezone.localdate()
+    response = admin_client.post(
+        reverse("staff:supervisions"),
+        {"supervisor": supervisor.pk, "therapist": colleague.pk, "starts_on": today},
+    )
+    assert response.status_code == 302
+    link = Supervision.objects.get(therapist=colleague)
+    assert link.ends_on is None
+    response = admin_client.post(
+        reverse("staff:supervision_edit", args=[link.pk]),
+        {"starts_on": today, "ends_on": today + timedelta(days=30)},
+    )
+    assert response.status_code == 302
+    link.refresh_from_db()
+    assert link.ends_on == today + timedelta(days=30)
+    assert AuditEvent.objects.filter(object_type="accounts.supervision").count() == 2
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"therapist": "supervisor"}, "Select a valid choice"),  # not a therapist
+        ({"ends_on": "yesterday"}, "cannot come before the start date"),
+        ({"overlap": True}, "already have a supervision link in this period"),
+    ],
+)
+def test_supervision_link_validation_shows_errors_beside_fields(
+    admin_client, supervisor, therapist, colleague, change, message
+):
+    today = timezone.localdate()
+    data = {"supervisor": supervisor.pk, "therapist": colleague.pk, "starts_on": today}
+    if change.get("therapist"):
+        data["therapist"] = supervisor.pk
+    if change.get("ends_on"):
+        data["ends_on"] = today - timedelta(days=1)
+    if change.get("overlap"):
+        data["therapist"] = therapist.pk  # supervisor already supervises them, open-ended
+    response = admin_client.post(reverse("staff:supervisions"), data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert Supervision.objects.count() == 1
+
+
+def test_another_clinics_people_cannot_be_linked(admin_client, supervisor, other_therapist):
+    response = admin_client.post(
+        reverse("staff:supervisions"),
+        {
+            "supervisor": supervisor.pk,
+            "therapist": other_therapist.pk,
+            "starts_on": timezone.localdate(),
+        },
+    )
+    assert "Select a valid choice" in response.content.decode()
+    assert not Supervision.objects.filter(therapist=other_therapist).exists()
+
+
+# --- Deactivation ---------------------------------------------------------------------------
+
+
+def sign_in(client, user):
+    return client.post(reverse("login"), {"username": user.email, "password": PASSWORD})
+
+
+def signed_in_client(user) -> Client:
+    """A browser signed in through the sign-in page (so its sign-in is tracked)."""
+    client = Client()
+    assert sign_in(client, user).status_code == 302
+    return client
+
+
+def test_deactivation_ends_every_sign_in_of_the_user_at_once(admin_client, colleague):
+    laptop, phone = signed_in_client(colleague), signed_in_client(colleague)
+    assert laptop.get(reverse("therapist_home")).status_code == 200
+    assert SignInSession.objects.filter(user=colleague).count() == 2
+    keys = list(SignInSession.objects.filter(user=colleague).values_list("session_key", flat=True))
+
+    response = admin_client.post(reverse("staff:deactivate", args=[colleague.pk]))
+    assert response.status_code == 302
+
+    colleague.refresh_from_db()
+    assert not colleague.is_active
+    assert not Session.objects.filter(session_key__in=keys).exists()
+    assert not SignInSession.objects.filter(user=colleague).exists()
+    for client in (laptop, phone):
+        response = client.get(reverse("therapist_home"))
+        assert response.status_code == 302 and response.url.startswith(reverse("login"))
+        assert not get_user(client).is_authenticated
+    # ... and cannot sign in again; nothing of theirs was deleted.
+    assert sign_in(Client(), colleague).status_code == 200  # the form again, with an error
+    assert User.objects.filter(pk=colleague.pk).exists()
+    event = AuditEvent.objects.filter(object_id=str(colleague.pk), action="update").last()
+    assert "deactivated; 2 sign-ins ended" in event.detail
+
+
+def test_deactivating_a_therapist_with_open_courses_is_refused(admin_client, therapist, course):
+    client = signed_in_client(therapist)
+    response = admin_client.post(reverse("staff:deactivate", args=[therapist.pk]), follow=True)
+    html = response.content.decode()
+    assert "still has 1 open course" in html and "hand the caseload over first" in html
+    assert reverse("sessions:handover", args=[therapist.pk]) in html
+    therapist.refresh_from_db()
+    assert therapist.is_active
+    assert client.get(reverse("therapist_home")).status_code == 200
+
+
+def test_an_admin_cannot_deactivate_themselves(admin_client, clinic_admin):
+    response = admin_client.post(reverse("staff:deactivate", args=[clinic_admin.pk]), follow=True)
+    assert "cannot deactivate your own account" in response.content.decode()
+    clinic_admin.refresh_from_db()
+    assert clinic_admin.is_active
+
+
+def test_deactivating_a_supervisor_ends_their_supervision_links(admin_client, supervisor):
+    admin_client.post(reverse("staff:deactivate", args=[supervisor.pk]))
+    link = supervisor.supervisions_given.get()
+    assert link.ends_on == timezone.localdate()
+
+
+def test_reactivation_lets_them_sign_in_again(admin_client, inactive_user):
+    response = admin_client.post(reverse("staff:reactivate", args=[inactive_user.pk]))
+    assert response.status_code == 302
+    assert signed_in_client(inactive_user).get(reverse("therapist_home")).status_code == 200
+    assert AuditEvent.objects.filter(object_id=str(inactive_user.pk), detail="reactivated")
+
+
+def test_staff_pages_are_for_clinic_admins_only(client_for, therapist, supervisor):
+    for user in (therapist, supervisor):
+        assert client_for(user).get(reverse("staff:list")).status_code == 403
+        assert client_for(user).post(reverse("staff:invite"), {}).status_code == 403
