@@ -12,6 +12,7 @@ urlpatterns = [
     path("therapist/", views.therapist_home, name="therapist_home"),
     path("supervision/", caseload_views.dashboard, name="supervisor_home"),
     path("clinic/", views.clinic_admin_home, name="clinic_admin_home"),
+    path("clinic/", include("ipt_clinic.caseload.clinic_urls")),
     path("", include("ipt_clinic.accounts.staff_urls")),
     path("accounts/", include("ipt_clinic.accounts.urls")),
     path("patients/", include("patients.urls")),

@@ -105,7 +105,9 @@ class FlagThresholdsForm(forms.ModelForm):
             "problem_area_by_session": "Problem area agreed by session (2 to 8)",
             "min_improvement_percent": "PHQ-9 improvement expected by mid-course, % (5 to 60)",
             "drift_sessions": "Middle-phase sessions off the chosen area (1 to 6)",
-            "termination_raised_before_end": "End raised this many sessions before the last (1 to 4)",
+            "termination_raised_before_end": (
+                "End raised this many sessions before the last (1 to 4)"
+            ),
             "unsigned_note_hours": "Hours before an unsigned note is flagged (12 to 240)",
             "gap_days": "Days without a session before a course is flagged (7 to 60)",
             "past_contract_grace_days": "Days past the last planned session (0 to 30)",
@@ -144,8 +146,14 @@ SORT_CHOICES = [(key, key) for key in SORTS] + [(f"-{key}", f"-{key}") for key i
 
 
 class AuditFilterForm(forms.Form):
-    date_from = forms.DateField(label="From", required=False, widget=DateInput())
-    date_to = forms.DateField(label="Until (inclusive)", required=False, widget=DateInput())
+    date_from = forms.DateField(
+        label="From", required=False, widget=DateInput(attrs={"class": "form-control"})
+    )
+    date_to = forms.DateField(
+        label="Until (inclusive)",
+        required=False,
+        widget=DateInput(attrs={"class": "form-control"}),
+    )
     user = forms.ModelChoiceField(
         label="Member of staff",
         queryset=None,
@@ -157,7 +165,7 @@ class AuditFilterForm(forms.Form):
         label="Patient (record number or id)",
         required=False,
         max_length=32,
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "class": "form-control"}),
     )
     action = forms.ChoiceField(
         label="Action",

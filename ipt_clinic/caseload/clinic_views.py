@@ -30,13 +30,13 @@ def clinic_settings(request):
     form = ClinicSettingsForm(data, instance=clinic)
     flags_form = FlagThresholdsForm(data, instance=thresholds)
     if request.method == "POST" and form.is_valid() and flags_form.is_valid():
-        changed = form.changed_data + [f"flags.{name}" for name in flags_form.changed_data]
         try:
             services.clinic_settings_save(
                 request=request,
                 clinic=form.save(commit=False),
                 thresholds=flags_form.save(commit=False),
-                changed=changed,
+                changed=form.changed_data,
+                thresholds_changed=flags_form.changed_data,
             )
         except ValidationError as error:
             form.add_error(None, error.messages)
@@ -74,9 +74,11 @@ def audit_report_page(request):
     filters, sort = form.filters(), form.sort_key()
     events = audit_report.audit_events_for(request.user, filters=filters, sort=sort)
     page = Paginator(events, REPORT_PAGE_SIZE).get_page(request.GET.get("page"))
-    audit_record(
-        action=Action.VIEW, request=request, detail=f"audit report page {page.number}"
-    )
+    page.object_list = list(page.object_list)
+    names = audit_report.model_names()
+    for event in page.object_list:
+        event.object_label = names.get(event.object_type, event.object_type)
+    audit_record(action=Action.VIEW, request=request, detail=f"audit report page {page.number}")
     left, _ = audit_report.exports_left(request.user)
     return render(
         request,
@@ -87,7 +89,6 @@ def audit_report_page(request):
             "page": page,
             "sort": sort,
             "sort_links": _sort_links(request, sort),
-            "model_names": audit_report.model_names(),
             "zone": request.user.clinic.zone,
             "exports_left": left,
             "export_limit": audit_report.EXPORT_LIMIT,
@@ -104,18 +105,19 @@ def audit_export(request):
     left, again_at = audit_report.exports_left(request.user)
     if not left:
         audit_report.export_record(request=request, rows=0, filters=filters, allowed=False)
-        return render(
+        response = render(
             request,
             "caseload/audit_export_limited.html",
             {
+                "nav": "audit",
                 "limit": audit_report.EXPORT_LIMIT,
                 "minutes": int(audit_report.EXPORT_WINDOW.total_seconds() // 60),
-                "again_at": timezone.localtime(again_at, request.user.clinic.zone)
-                if again_at
-                else None,
+                "again_at": timezone.localtime(again_at, request.user.clinic.zone),
             },
             status=429,
         )
+        response["Retry-After"] = str(max(int((again_at - timezone.now()).total_seconds()), 1))
+        return response
     events = audit_report.audit_events_for(request.user, filters=filters, sort=sort)
     audit_report.export_record(request=request, rows=events.count(), filters=filters, allowed=True)
     clinic = request.user.clinic

@@ -96,7 +96,12 @@ def fidelity_rate(
 
 @transaction.atomic
 def clinic_settings_save(
-    *, request: HttpRequest, clinic: Clinic, thresholds: FlagThresholds, changed: list[str]
+    *,
+    request: HttpRequest,
+    clinic: Clinic,
+    thresholds: FlagThresholds,
+    changed: list[str],
+    thresholds_changed: list[str],
 ) -> None:
     """Save a clinic's settings and its caseload flag thresholds together, or neither."""
     clinic.full_clean()
@@ -104,9 +109,17 @@ def clinic_settings_save(
     thresholds.clinic = clinic
     thresholds.full_clean()
     thresholds.save()
-    audit_record(
-        action=Action.UPDATE,
-        request=request,
-        obj=clinic,
-        detail=f"clinic settings changed: {', '.join(changed) or 'nothing'}",
-    )
+    if changed:
+        audit_record(
+            action=Action.UPDATE,
+            request=request,
+            obj=clinic,
+            detail=f"clinic settings changed: {', '.join(changed)}",
+        )
+    if thresholds_changed:
+        audit_record(
+            action=Action.UPDATE,
+            request=request,
+            obj=thresholds,
+            detail=f"flag thresholds changed: {', '.join(thresholds_changed)}",
+        )

@@ -199,6 +199,9 @@ EXPECTED = {
     # Public: the link in an invitation email, authorised by its signed token.
     "staff:invitation_accept": (invitation_token, PUBLIC),
     "sessions:handover": (staff_member, clinic_admin_only()),
+    "clinic_admin:settings": (no_kwargs, only("clinic_admin", "other_admin")),
+    "clinic_admin:audit": (no_kwargs, only("clinic_admin", "other_admin")),
+    "clinic_admin:audit_export": (no_kwargs, POST_ONLY),
 }
 
 # Django's own admin is for the operator only; tested in test_operator_admin below.

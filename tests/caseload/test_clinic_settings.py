@@ -1,0 +1,108 @@
+"""The clinic settings page: the clinic's own fields and its caseload flag thresholds."""
+
+import pytest
+from django.urls import reverse
+
+from ipt_clinic.accounts.models import AuditEvent, Clinic
+from ipt_clinic.caseload.models import FlagThresholds
+
+URL = reverse("clinic_admin:settings")
+
+
+@pytest.fixture
+def admin_client(client_for, clinic_admin):
+    return client_for(clinic_admin)
+
+
+def valid(**changes) -> dict:
+    data = {
+        "name": "Test Clinic",
+        "timezone": "Europe/Dublin",
+        "default_session_minutes": "60",
+        "reminder_lead_hours": "48",
+        "second_reminder_lead_hours": "3",
+        "contact_phone": "+44 20 7946 0000",
+        "contact_email": "desk@clinic.test",
+        "require_two_factor": "",
+        "session_idle_minutes": "10",
+        "flags-problem_area_by_session": "5",
+        "flags-min_improvement_percent": "25",
+        "flags-drift_sessions": "2",
+        "flags-termination_raised_before_end": "2",
+        "flags-unsigned_note_hours": "72",
+        "flags-gap_days": "21",
+        "flags-past_contract_grace_days": "7",
+    }
+    data.update(changes)
+    return {key: value for key, value in data.items() if value != ""}
+
+
+def test_an_admin_saves_the_settings_and_thresholds_together(admin_client, clinic):
+    response = admin_client.post(URL, valid())
+    assert response.status_code == 302
+    clinic.refresh_from_db()
+    assert (clinic.timezone, clinic.default_session_minutes, clinic.reminder_lead_hours) == (
+        "Europe/Dublin",
+        60,
+        48,
+    )
+    assert clinic.session_idle_minutes == 10 and not clinic.require_two_factor
+    thresholds = FlagThresholds.objects.get(clinic=clinic)
+    assert (thresholds.gap_days, thresholds.unsigned_note_hours) == (21, 72)
+    event = AuditEvent.objects.get(object_type="accounts.clinic")
+    assert "timezone" in event.detail and "session_idle_minutes" in event.detail
+    event = AuditEvent.objects.get(object_type="caseload.flagthresholds")
+    assert "gap_days" in event.detail and "drift_sessions" not in event.detail
+
+
+def test_the_page_shows_the_current_values(admin_client, clinic):
+    FlagThresholds.objects.create(clinic=clinic, gap_days=30)
+    html = admin_client.get(URL).content.decode()
+    assert 'value="30"' in html and 'value="Test Clinic"' in html
+    assert '<option value="Europe/London" selected>' in html
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"second_reminder_lead_hours": "48"}, "second_reminder_lead_hours", "after the first"),
+        ({"session_idle_minutes": "20"}, "session_idle_minutes", "less than or equal to 15"),
+        ({"session_idle_minutes": "4"}, "session_idle_minutes", "greater than or equal to 5"),
+        ({"timezone": "Mars/Olympus"}, "timezone", "Select a valid choice"),
+        ({"default_session_minutes": "abc"}, "default_session_minutes", "whole number"),
+        ({"contact_phone": "call me"}, "contact_phone", "digits, spaces or dashes"),
+        ({"contact_email": "desk@"}, "contact_email", "valid email"),
+        ({"name": ""}, "name", "required"),
+        ({"flags-gap_days": "3"}, "flags-gap_days", "greater than or equal to 7"),
+    ],
+)
+def test_bad_input_is_explained_beside_the_field_and_kept(
+    admin_client, clinic, changes, field, message
+):
+    response = admin_client.post(URL, valid(**changes))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert message in html
+    assert f'id="error_1_id_{field}"' in html  # crispy's error element beside the field
+    assert "Nothing was saved" in html
+    assert 'value="desk@clinic.test"' in html or field == "contact_email"  # input kept
+    clinic.refresh_from_db()
+    assert clinic.timezone == "Europe/London" and clinic.reminder_lead_hours == 24
+    assert not FlagThresholds.objects.exists()
+
+
+def test_a_name_used_by_another_clinic_is_refused(admin_client, clinic, other_clinic):
+    response = admin_client.post(URL, valid(name=other_clinic.name))
+    assert "already exists" in response.content.decode()
+
+
+def test_an_admin_changes_only_their_own_clinic(client_for, other_admin, clinic, other_clinic):
+    client_for(other_admin).post(URL, valid(name="Renamed", clinic=clinic.pk, pk=clinic.pk))
+    clinic.refresh_from_db(), other_clinic.refresh_from_db()
+    assert clinic.name == "Test Clinic" and other_clinic.name == "Renamed"
+
+
+def test_settings_are_for_clinic_admins_only(client_for, therapist, supervisor):
+    for user in (therapist, supervisor):
+        assert client_for(user).post(URL, valid(name="Hijacked")).status_code == 403
+    assert Clinic.objects.filter(name="Hijacked").count() == 0
