@@ -41,7 +41,7 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
+        self.process = subprocess.Popen(  # noqa: S603, RUF100 - our own fixed command line
             [
                 shutil.which("redis-server") or "redis-server",
                 "--bind", "127.0.0.1",
@@ -104,7 +104,7 @@ class CeleryProcess:
         self.starts += 1
         offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         log = open(self.log_path, "a")  # noqa: SIM115 - the child writes to it
-        self.process = subprocess.Popen(
+        self.process = subprocess.Popen(  # noqa: S603, RUF100 - our own fixed command line
             self._command(), cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
         )
         log.close()
