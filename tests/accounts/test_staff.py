@@ -244,3 +244,22 @@ def test_staff_pages_are_for_clinic_admins_only(client_for, therapist, superviso
     for user in (therapist, supervisor):
         assert client_for(user).get(reverse("staff:list")).status_code == 403
         assert client_for(user).post(reverse("staff:invite"), {}).status_code == 403
+
+
+def test_admin_home_links_every_admin_page_and_the_menu_names_staff_and_audit(
+    admin_client, client_for, therapist
+):
+    html = admin_client.get(reverse("clinic_admin_home")).content.decode()
+    for name in (
+        "staff:list",
+        "staff:supervisions",
+        "clinic_admin:settings",
+        "clinic_admin:audit",
+        "sessions:reminder_failures",
+        "patients:roster",
+    ):
+        assert f'href="{reverse(name)}"' in html, name
+    assert f'href="{reverse("staff:detail", args=[therapist.pk])}"' in html
+    therapist_html = client_for(therapist).get(reverse("therapist_home")).content.decode()
+    assert reverse("staff:list") not in therapist_html
+    assert reverse("clinic_admin:audit") not in therapist_html
