@@ -163,4 +163,4 @@ def two_factor_reset(request, pk: int):
         f"Two-factor sign-in of {person.full_name} is reset; they set it "
         "up again at their next sign-in.",
     )
-    return redirect("clinic_admin_home")
+    return redirect("staff:detail", pk=person.pk)
