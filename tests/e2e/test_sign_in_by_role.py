@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
     ("who", "home_path", "heading"),
     [
         ("therapist", "/therapist/", "My caseload"),
-        ("supervisor", "/supervision/", "Supervision"),
+        ("supervisor", "/supervision/", "Supervision caseload"),
         ("clinic_admin", "/clinic/", "Test Clinic"),
     ],
 )
