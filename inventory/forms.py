@@ -1,10 +1,9 @@
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Fieldset, Layout, Row, Submit
+from crispy_forms.layout import Column, Fieldset, Row
 from django import forms
 from django.db import models
 from django.utils import timezone
 
-from patients.forms import DateInput
+from ipt_clinic.forms import DateInput, form_helper
 
 from .models import (
     Area,
@@ -15,14 +14,6 @@ from .models import (
     Relationship,
     TerminationReview,
 )
-
-
-def _helper(*layout, submit: str | None = None, form_tag: bool = True) -> FormHelper:
-    helper = FormHelper()
-    helper.form_tag = form_tag
-    helper.attrs = {"novalidate": ""}  # the server explains every error beside its field
-    helper.layout = Layout(*layout, *([Submit("save", submit)] if submit else []))
-    return helper
 
 
 def _textareas(model, fields, rows=2) -> dict:
@@ -42,7 +33,7 @@ class RelationshipQuickForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(
+        self.helper = form_helper(
             Row(Column("name"), Column("relation"), Column("ring"), Column("contact")),
             Row(Column("deceased"), Column("changed_around_onset")),
             submit="Add to the inventory",
@@ -74,7 +65,7 @@ class RelationshipForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Rendered inside the page's own <form>, so that each person is edited in place.
-        self.helper = _helper(
+        self.helper = form_helper(
             Row(Column("name"), Column("relation")),
             Row(Column("ring"), Column("contact"), Column("expectations_met")),
             Row(Column("satisfying"), Column("unsatisfying")),
@@ -96,7 +87,7 @@ class LifeEventForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["relationship"].queryset = people
         self.fields["relationship"].empty_label = "nobody in particular"
-        self.helper = _helper(
+        self.helper = form_helper(
             Row(Column("occurred_on"), Column("kind"), Column("mood_effect")),
             Row(Column("description", css_class="col-md-8"), Column("relationship")),
             submit="Add to the timeline",
@@ -152,7 +143,7 @@ class FormulationForm(forms.ModelForm):
         for name in ("linked_people", "primary_person", "secondary_person"):
             self.fields[name].queryset = people
         self.fields["linked_events"].queryset = events
-        self.helper = _helper(
+        self.helper = form_helper(
             "text",
             Fieldset(
                 "Problem area",
@@ -222,7 +213,7 @@ def problem_area_form_class(area: str) -> type[forms.ModelForm]:
     class AreaForm(forms.ModelForm):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
-            self.helper = _helper(*self.fields, submit="Save", form_tag=False)
+            self.helper = form_helper(*self.fields, submit="Save", form_tag=False)
 
         def clean(self):
             cleaned = super().clean()
@@ -242,7 +233,7 @@ class StageChangeForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(
+        self.helper = form_helper(
             Row(Column("stage"), Column("changed_on"), Column("note")),
             submit="Record the stage",
             form_tag=False,
@@ -256,7 +247,7 @@ class GoalForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(
+        self.helper = form_helper(
             Row(Column("text", css_class="col-md-8"), Column("status")),
             submit="Add the goal",
             form_tag=False,
@@ -291,7 +282,7 @@ class SessionFocusForm(forms.Form):
         self.fields["goals"].label_from_instance = lambda goal: (
             f"{goal.problem_area.get_area_display()}: {goal.text}"
         )
-        self.helper = _helper("problem_area", "goals", submit="Save the focus", form_tag=False)
+        self.helper = form_helper("problem_area", "goals", submit="Save the focus", form_tag=False)
 
     def clean(self):
         cleaned = super().clean()
@@ -327,7 +318,7 @@ class TerminationReviewForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(
+        self.helper = form_helper(
             "reviewed_on",
             Row(Column("gains_reviewed"), Column("feelings_about_ending")),
             Fieldset(

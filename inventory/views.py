@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from ipt_clinic.accounts.access import Role, role_required
 from ipt_clinic.accounts.audit import Action, audit_record
+from ipt_clinic.forms import add_service_errors
 from sessions.models import Measure, TherapySession
 from sessions.phases import Phase
 
@@ -42,14 +43,6 @@ from .selectors import (
 )
 
 CLINICAL_ROLES = (Role.THERAPIST, Role.SUPERVISOR)
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _audit_view(request, obj, course, detail: str = "") -> None:
@@ -102,7 +95,7 @@ def inventory(request, course_pk: int):
             try:
                 services.relationship_save(request=request, relationship=person)
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, f"{person.name} is in the inventory.")
                 return redirect("inventory:inventory", course_pk=course.pk)
@@ -144,7 +137,7 @@ def person_edit(request, pk: int):
         try:
             services.relationship_save(request=request, relationship=form.save(commit=False))
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"{person.name} saved.")
             return redirect(
@@ -187,7 +180,7 @@ def timeline_page(request, course_pk: int):
             try:
                 services.life_event_save(request=request, event=event)
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, "Added to the timeline.")
                 return redirect("inventory:timeline", course_pk=course.pk)
@@ -265,7 +258,7 @@ def formulation(request, course_pk: int):
                     secondary=form.choice("secondary"),
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, "Formulation saved.")
                 return redirect("inventory:formulation", course_pk=course.pk)
@@ -303,7 +296,7 @@ def problem_area(request, pk: int):
                     request=request, problem_area=area, fields=form.cleaned_data
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, f"{area.get_area_display().capitalize()} work saved.")
                 return redirect("inventory:problem_area", pk=area.pk)
@@ -394,7 +387,7 @@ def session_focus(request, session_pk: int):
                 goals=form.cleaned_data["goals"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Focus of the session saved.")
             return redirect("sessions:session", pk=session.pk)
@@ -426,7 +419,7 @@ def termination_review(request, course_pk: int):
             try:
                 services.termination_review_save(request=request, review=review)
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(
                     request, "Termination review saved. The course can now be completed."

@@ -1,15 +1,9 @@
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Fieldset, Layout, Row, Submit
+from crispy_forms.layout import Column, Fieldset, Row
 from django import forms
 
+from ipt_clinic.forms import DateInput, form_helper
+
 from .models import Patient
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class PatientForm(forms.ModelForm):
@@ -39,9 +33,7 @@ class PatientForm(forms.ModelForm):
     def __init__(self, *args, clinic_id: int, submit_label: str = "Save", **kwargs):
         super().__init__(*args, **kwargs)
         self.clinic_id = clinic_id
-        self.helper = FormHelper()
-        self.helper.attrs = {"novalidate": ""}  # the server explains every error beside its field
-        self.helper.layout = Layout(
+        self.helper = form_helper(
             Fieldset(
                 "Identity",
                 Row(Column("given_name"), Column("family_name")),
@@ -53,7 +45,7 @@ class PatientForm(forms.ModelForm):
                 Row(Column("preferred_channel"), Column("reminder_consent_on")),
                 "reminder_consent",
             ),
-            Submit("save", submit_label),
+            submit=submit_label,
         )
 
     def clean_record_number(self):

@@ -1,10 +1,9 @@
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Layout, Row, Submit
+from crispy_forms.layout import Column, Row
 from django import forms
 from django.db import models
 from django.utils import timezone
 
-from patients.forms import DateInput
+from ipt_clinic.forms import DateInput, TimeInput, form_helper
 
 from .models import (
     ANSWER_CHOICES,
@@ -21,21 +20,6 @@ from .models import (
 from .phases import MAX_SESSIONS, MIN_SESSIONS
 
 PLANNED_CHOICES = [(n, f"{n} sessions") for n in range(MIN_SESSIONS, MAX_SESSIONS + 1)]
-
-
-class TimeInput(forms.TimeInput):
-    input_type = "time"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%H:%M", **kwargs)
-
-
-def _helper(*layout, submit: str | None = None, form_tag: bool = True) -> FormHelper:
-    helper = FormHelper()
-    helper.form_tag = form_tag
-    helper.attrs = {"novalidate": ""}  # the server explains every error beside its field
-    helper.layout = Layout(*layout, *([Submit("save", submit)] if submit else []))
-    return helper
 
 
 class CourseOpenForm(forms.ModelForm):
@@ -66,7 +50,7 @@ class CourseOpenForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(
+        self.helper = form_helper(
             Row(Column("planned_sessions"), Column("start_date")),
             Row(Column("usual_weekday"), Column("usual_time"), Column("session_minutes")),
             "indication",
@@ -107,7 +91,7 @@ class MeasureForm(forms.Form):
                 required=False,
                 empty_value=None,
             )
-        self.helper = _helper(*self.fields, form_tag=False)
+        self.helper = form_helper(*self.fields, form_tag=False)
         self.helper.form_show_labels = True
 
     @property
@@ -144,7 +128,7 @@ class ContractForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(
+        self.helper = form_helper(
             Row(Column("new_planned"), Column("changed_on")),
             "reason",
             "agreed_with_patient",
@@ -163,7 +147,7 @@ class CompleteCourseForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, prefix="complete", **kwargs)
-        self.helper = _helper("ended_on", submit="Complete the course", form_tag=False)
+        self.helper = form_helper("ended_on", submit="Complete the course", form_tag=False)
 
 
 class EndEarlyForm(forms.Form):
@@ -174,7 +158,9 @@ class EndEarlyForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, prefix="early", **kwargs)
-        self.helper = _helper("ended_on", "reason", submit="End the course early", form_tag=False)
+        self.helper = form_helper(
+            "ended_on", "reason", submit="End the course early", form_tag=False
+        )
 
 
 class RescheduleForm(forms.Form):
@@ -184,7 +170,7 @@ class RescheduleForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(
+        self.helper = form_helper(
             Row(Column("day"), Column("at"), Column("planned_minutes")), submit="Move the session"
         )
 
@@ -213,7 +199,7 @@ class AttendanceForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(
+        self.helper = form_helper(
             "attendance",
             Row(Column("actual_minutes"), Column("cancelled_by"), Column("cancellation_reason")),
             submit="Record attendance",
@@ -240,7 +226,7 @@ class BaseNoteForm(forms.ModelForm):
                 widget=forms.CheckboxSelectMultiple,
                 initial=self.instance.techniques,
             )
-        self.helper = _helper(*self.fields, submit="Save the note")
+        self.helper = form_helper(*self.fields, submit="Save the note")
 
 
 def note_form_class(fields: list[str]) -> type[forms.ModelForm]:
@@ -270,7 +256,7 @@ class PrivateNoteForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper("text", submit="Save private note")
+        self.helper = form_helper("text", submit="Save private note")
 
 
 class AmendmentForm(forms.ModelForm):
@@ -281,7 +267,7 @@ class AmendmentForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper("reason", "text", submit="Add the amendment")
+        self.helper = form_helper("reason", "text", submit="Add the amendment")
 
 
 class HandoverForm(forms.Form):
@@ -326,7 +312,7 @@ class HandoverForm(forms.Form):
             layout.append("patients")
         else:
             del self.fields["patients"]
-        self.helper = _helper(*layout, submit="Hand over")
+        self.helper = form_helper(*layout, submit="Hand over")
 
     def _course_label(self, course: Course) -> str:
         patient = course.patient

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ipt_clinic.accounts.access import Role, role_required, staff_for
 from ipt_clinic.accounts.audit import Action, audit_record
+from ipt_clinic.forms import add_service_errors
 from patients.selectors import patient_get_for_edit
 
 from . import handover, reminders, services
@@ -46,15 +47,6 @@ from .selectors import (
 )
 
 CLINICAL_ROLES = (Role.THERAPIST, Role.SUPERVISOR)
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    """Show a service's refusal beside the field it names, or above the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _audit_view(request, obj, course) -> None:
@@ -97,7 +89,7 @@ def course_open(request, patient_pk: int):
                 **form.cleaned_data,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Course opened: {course.planned_sessions} sessions booked.")
             return redirect("sessions:course", pk=course.pk)
@@ -166,7 +158,7 @@ def course_contract(request, pk: int):
         try:
             services.course_renegotiate(request=request, course=course, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "The contract is changed and the change is logged.")
             return redirect("sessions:course", pk=course.pk)
@@ -192,7 +184,7 @@ def course_close(request, pk: int):
             else:
                 services.course_end_early(request=request, course=course, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "The course is closed.")
             return redirect("sessions:course", pk=course.pk)
@@ -270,7 +262,7 @@ def session_reschedule(request, pk: int):
                 planned_minutes=data["planned_minutes"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Session {session.number} is moved.")
             return redirect("sessions:session", pk=session.pk)
@@ -303,7 +295,7 @@ def session_attendance(request, pk: int):
                 request=request, session=session, **form.cleaned_data
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Attendance of session {session.number} recorded.")
             return redirect("sessions:session", pk=session.pk)
@@ -330,7 +322,7 @@ def session_note(request, pk: int):
         try:
             services.session_note_save(request=request, session=session, fields=form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Note saved. Sign it when it is complete.")
             return redirect("sessions:session", pk=session.pk)
@@ -383,7 +375,7 @@ def session_amend(request, pk: int):
         try:
             services.session_amend(request=request, session=session, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Amendment added; the signed original is kept.")
             return redirect("sessions:session", pk=session.pk)
@@ -414,7 +406,7 @@ def session_measure(request, pk: int, kind: str):
                 request=request, session=session, kind=kind, answers=form.answers()
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -520,7 +512,7 @@ def caseload_handover(request, pk: int):
                 patients=form.cleaned_data.get("patients") or [],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,

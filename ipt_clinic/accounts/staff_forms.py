@@ -1,28 +1,13 @@
 """Forms of the clinic admin's staff pages. They validate and lay out; the views decide scope
 (every choice of person comes from the admin's own clinic)."""
 
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Fieldset, Layout, Row, Submit
+from crispy_forms.layout import Column, Fieldset, Row
 from django import forms
 from django.contrib.auth import password_validation
 
+from ipt_clinic.forms import DateInput, form_helper
+
 from .models import Invitation, Supervision, User
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-def _helper(*layout, submit: str | None = None, form_tag: bool = True) -> FormHelper:
-    helper = FormHelper()
-    helper.form_tag = form_tag
-    helper.attrs = {"novalidate": ""}  # the server explains every error beside its field
-    helper.layout = Layout(*layout, *([Submit("save", submit)] if submit else []))
-    return helper
-
 
 ROLE_LABELS = {
     "is_therapist": "Therapist: treats patients",
@@ -81,7 +66,7 @@ class InvitationForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(
+        self.helper = form_helper(
             Row(Column("full_name"), Column("email")),
             Fieldset(*ROLES_FIELDSET),
             submit="Send the invitation",
@@ -113,7 +98,7 @@ class InvitationAcceptForm(forms.Form):
     def __init__(self, *args, new_user: User, **kwargs):
         super().__init__(*args, **kwargs)
         self.new_user = new_user
-        self.helper = _helper("password1", "password2", submit="Create my account")
+        self.helper = form_helper("password1", "password2", submit="Create my account")
 
     def clean_password2(self):
         first = self.cleaned_data.get("password1")
@@ -143,7 +128,7 @@ class StaffForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper("full_name", Fieldset(*ROLES_FIELDSET), submit="Save")
+        self.helper = form_helper("full_name", Fieldset(*ROLES_FIELDSET), submit="Save")
 
     def _post_clean(self):
         # The service validates the whole change (roles may be refused); the form only checks
@@ -165,7 +150,7 @@ class SupervisionForm(forms.ModelForm):
         self.fields["therapist"].queryset = active.filter(is_therapist=True)
         self.fields["supervisor"].widget.attrs["class"] = "form-select"
         self.fields["therapist"].widget.attrs["class"] = "form-select"
-        self.helper = _helper(
+        self.helper = form_helper(
             Row(Column("supervisor"), Column("therapist")),
             Row(Column("starts_on"), Column("ends_on")),
             submit="Add the supervision link",
@@ -181,4 +166,4 @@ class SupervisionDatesForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(Row(Column("starts_on"), Column("ends_on")), submit="Save")
+        self.helper = form_helper(Row(Column("starts_on"), Column("ends_on")), submit="Save")

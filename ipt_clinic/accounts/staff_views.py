@@ -10,6 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from ipt_clinic.forms import add_service_errors
+
 from . import services
 from .access import Role, role_required, staff_for, supervisions_for
 from .extensions import caseload_problems
@@ -24,15 +26,6 @@ from .staff_forms import (
 )
 
 PAGE_SIZE = 50
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    """Show a service's refusal beside the field it names, or above the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _invitations_for(user):
@@ -69,7 +62,7 @@ def staff_invite(request):
         try:
             invitation = services.invitation_send(request=request, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         except OSError:
             form.add_error(
                 None,
@@ -104,7 +97,7 @@ def staff_detail(request, pk: int):
         try:
             services.staff_update(request=request, person=person, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Saved.")
             return redirect("staff:detail", pk=person.pk)
@@ -167,7 +160,7 @@ def supervision_list(request):
         try:
             services.supervision_create(request=request, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Supervision link added.")
             return redirect("staff:supervisions")
@@ -203,7 +196,7 @@ def supervision_edit(request, pk: int):
                 ends_on=form.cleaned_data["ends_on"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Supervision dates saved.")
             return redirect("staff:supervisions")

@@ -1,16 +1,13 @@
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Layout, Submit
 from django import forms
+
+from ipt_clinic.forms import form_helper
 
 from .models import FIDELITY_CHECKLIST, NoteReview
 
 
-def _helper(*layout, submit: str) -> FormHelper:
-    helper = FormHelper()
-    helper.form_tag = False
-    helper.attrs = {"novalidate": ""}
-    helper.layout = Layout(*layout, Submit("save", submit))
-    return helper
+def _helper(*layout, submit: str):
+    """These forms sit inside the pages' own <form> tags."""
+    return form_helper(*layout, submit=submit, form_tag=False)
 
 
 class SupervisionNoteForm(forms.Form):

@@ -1,0 +1,39 @@
+"""Form plumbing shared by every app: crispy layout, date/time widgets, service errors."""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Layout, Submit
+from django import forms
+from django.core.exceptions import ValidationError
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
+def form_helper(*layout, submit: str | None = None, form_tag: bool = True) -> FormHelper:
+    """A crispy helper for `layout`, with a submit button and no browser-side validation:
+    the server explains every error beside its field."""
+    helper = FormHelper()
+    helper.form_tag = form_tag
+    helper.attrs = {"novalidate": ""}
+    helper.layout = Layout(*layout, *([Submit("save", submit)] if submit else []))
+    return helper
+
+
+def add_service_errors(form, error: ValidationError) -> None:
+    """Show a service's refusal beside the field it names, or above the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
