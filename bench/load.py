@@ -1,7 +1,7 @@
 """Load test: N signed-in clients against the app under gunicorn on PostgreSQL; p50/p95 per page.
 
     bench/run.sh load                                   # 50 clients, 60 s, own PostgreSQL
-    bench/run.sh load --clients 10 --seconds 10         # shorter (CI runs this, see below)
+    bench/run.sh load --clients 10 --seconds 10         # shorter: tests/bench/ runs one of these
     .venv/bin/python bench/load.py --database-url postgres://ipt@127.0.0.1:5432/postgres
 
 Everything is on loopback and removed afterwards. On the PostgreSQL server of --database-url
@@ -14,8 +14,8 @@ at the end, also on Ctrl-C.
 
 Each client is a thread with its own cookies. It signs in through the real form (GET the login
 page for the CSRF cookie and token, POST email and password; the password is hashed with
-Argon2 as in production), then requests pages back to back, without think time, until the time
-is up:
+Argon2 as in production). When every client has signed in, the timed run starts: each client
+requests pages back to back, without think time, until the time is up:
 
 - therapists (two clients in three): therapist home, patient list, a patient, a course, a
   session, the course's inventory;
@@ -39,6 +39,7 @@ for the whole machine under load, not for the server alone.
 
 import argparse
 import http.client
+import math
 import os
 import random
 import re
@@ -62,11 +63,13 @@ HOST = "127.0.0.1"  # the only address this script ever connects to
 LOOPBACK = {"127.0.0.1", "localhost", "::1", ""}
 PASSWORD = os.environ.get("IPT_DEMO_PASSWORD", "demo-password-2026")
 REQUEST_TIMEOUT = 30  # seconds; a slower answer counts as an error
+SIGN_IN_TIMEOUT = 120  # seconds for every client to sign in before the timed run starts
 POOL = 40  # ids of each kind a client remembers
 
 THERAPIST_PAGES = ("therapist home", "patient list", "patient", "course", "session", "inventory")
 SUPERVISOR_PAGES = ("supervision dashboard", "supervision ?flag=any", "supervised course")
-ORDER = ("login form", "sign in (POST)", *THERAPIST_PAGES, *SUPERVISOR_PAGES)
+SIGN_IN_PAGES = ("login form", "sign in (POST)")
+ORDER = (*SIGN_IN_PAGES, *THERAPIST_PAGES, *SUPERVISOR_PAGES)
 
 LINKS = {
     "patients": re.compile(r'href="/patients/(\d+)/"'),
@@ -273,8 +276,10 @@ def request(port: int, method: str, path: str, *, cookies: dict, form: dict | No
 
 @dataclass
 class Results:
-    deadline: float
+    seconds: float
     max_requests: int
+    deadline: float = math.inf  # set when every client has signed in
+    started: float | None = None
     timings: dict = field(default_factory=lambda: defaultdict(list))
     errors: dict = field(default_factory=lambda: defaultdict(int))
     examples: list = field(default_factory=list)
@@ -282,6 +287,7 @@ class Results:
     count: int = 0
     load_before: float = 0.0  # the machine's 1-minute load average when the clients started
     client_cpu: float = 0.0  # CPU seconds the clients (this process) used
+    sign_in_seconds: float = 0.0
 
     def admit(self) -> bool:
         """Whether another request may start (time and request count both bound the run)."""
@@ -291,9 +297,14 @@ class Results:
             self.count += 1
             return True
 
-    def record(self, page: str, milliseconds: float, error: str | None = None) -> None:
+    def start_clock(self) -> None:
+        self.started = time.monotonic()
+        self.deadline = self.started + self.seconds
+
+    def record(self, page: str, milliseconds: float | None, error: str | None = None) -> None:
         with self.lock:
-            self.timings[page].append(milliseconds)
+            if milliseconds is not None:
+                self.timings[page].append(milliseconds)
             if error:
                 self.errors[page] += 1
                 if len(self.examples) < 20:
@@ -301,8 +312,10 @@ class Results:
 
 
 class Client:
-    def __init__(self, number: int, email: str, supervisor: bool, port: int, results: Results):
+    def __init__(self, number: int, email: str, supervisor: bool, port: int, results: Results,
+                 barrier: threading.Barrier):  # fmt: skip
         self.email, self.supervisor, self.port, self.results = email, supervisor, port, results
+        self.barrier = barrier
         self.rng = random.Random(number)
         self.cookies: dict = {}
         self.ids: dict[str, list[str]] = {kind: [] for kind in LINKS}
@@ -332,7 +345,7 @@ class Client:
         token = CSRF_INPUT.search(body or "")
         if not token:
             if body is not None:
-                self.results.record("login form", 0, "no CSRF token in the sign-in form")
+                self.results.record("login form", None, "no CSRF token in the sign-in form")
             return False
         started = time.perf_counter()
         form = {"csrfmiddlewaretoken": token[1], "username": self.email, "password": PASSWORD}
@@ -382,16 +395,27 @@ class Client:
                 self.get("supervision dashboard", "/supervision/")
 
     def run(self) -> None:
+        """Sign in; once every client has (the barrier), request pages until the time is up."""
+        signed_in = False
         try:
-            if not (self.results.admit() and self.sign_in()):
-                return
+            signed_in = self.results.admit() and self.sign_in()
+        except Exception as error:  # a bug here must show as an error, not vanish
+            self.results.record("client", None, f"{self.email}: {error!r}")
+        try:
+            self.barrier.wait(timeout=SIGN_IN_TIMEOUT)
+        except threading.BrokenBarrierError:
+            self.results.record("client", None, "the sign-in phase did not finish in time")
+            return
+        if not signed_in:
+            return
+        try:
             pages = SUPERVISOR_PAGES if self.supervisor else THERAPIST_PAGES
             step = self.rng.randrange(len(pages))  # clients start at different pages
             while self.results.admit():
                 self.visit(pages[step % len(pages)])
                 step += 1
         except Exception as error:  # a bug here must show as an error, not vanish
-            self.results.record("client", 0, f"{self.email}: {error!r}")
+            self.results.record("client", None, f"{self.email}: {error!r}")
 
 
 def _ms(started: float) -> float:
@@ -400,26 +424,30 @@ def _ms(started: float) -> float:
 
 def drive(port: int, therapists: list[str], supervisors: list[str], *, clients: int,
           seconds: float, max_requests: int):  # fmt: skip
-    results = Results(deadline=time.monotonic() + seconds, max_requests=max_requests)
+    results = Results(seconds=seconds, max_requests=max_requests)
+    barrier = threading.Barrier(clients, action=results.start_clock)
     threads, used = [], set()
     for number in range(clients):
         supervisor = number % 3 == 2
         pool = supervisors if supervisor else therapists
         email = pool[(number // 3 if supervisor else number - number // 3) % len(pool)]
         used.add((supervisor, email))
-        client = Client(number, email, supervisor, port, results)
+        client = Client(number, email, supervisor, port, results, barrier)
         threads.append(threading.Thread(target=client.run, daemon=True, name=f"client-{number}"))
     results.load_before = os.getloadavg()[0]
     cpu = resource.getrusage(resource.RUSAGE_SELF)
     started = time.monotonic()
+    give_up = started + SIGN_IN_TIMEOUT + seconds + 2 * REQUEST_TIMEOUT
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=max(0.0, results.deadline - time.monotonic()) + REQUEST_TIMEOUT * 2)
+        thread.join(timeout=max(0.0, give_up - time.monotonic()))
     hung = sum(thread.is_alive() for thread in threads)
     if hung:
-        results.record("client", 0, f"{hung} clients still running after the deadline")
-    wall = time.monotonic() - started
+        results.record("client", None, f"{hung} clients still running after the deadline")
+    ended = time.monotonic()
+    results.sign_in_seconds = (results.started or ended) - started
+    wall = ended - (results.started or ended)
     after = resource.getrusage(resource.RUSAGE_SELF)
     results.client_cpu = after.ru_utime + after.ru_stime - cpu.ru_utime - cpu.ru_stime
     return results, wall, (sum(not s for s, _ in used), sum(s for s, _ in used))
@@ -434,8 +462,9 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def report(results: Results, wall: float, args, accounts_used, versions: str) -> int:
-    total = [ms for values in results.timings.values() for ms in values]
     errors = sum(results.errors.values())
+    timed = [page for page in ORDER if page not in SIGN_IN_PAGES and page in results.timings]
+    total = [ms for page in timed for ms in results.timings[page]]
     print()
     print(
         f"Load: {args.clients} clients ({accounts_used[0]} therapist and {accounts_used[1]} "
@@ -444,23 +473,30 @@ def report(results: Results, wall: float, args, accounts_used, versions: str) ->
     )
     print()
     print(f"{'page':<24}{'requests':>10}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
-    for page in [*ORDER, *sorted(set(results.timings) - set(ORDER))]:
-        values = results.timings.get(page)
-        if not values:
-            continue
-        print(
-            f"{page:<24}{len(values):>10,}{results.errors[page]:>8}"
+
+    def row(label: str, values: list[float], errors: int) -> None:
+        figures = (
             f"{percentile(values, 0.5):>9.0f}{percentile(values, 0.95):>9.0f}{max(values):>9.0f}"
+            if values
+            else ""
         )
-    if total:
-        print(
-            f"{'all':<24}{len(total):>10,}{errors:>8}{percentile(total, 0.5):>9.0f}"
-            f"{percentile(total, 0.95):>9.0f}{max(total):>9.0f}"
-        )
+        print(f"{label:<24}{len(values):>10,}{errors:>8}{figures}")
+
+    for page in SIGN_IN_PAGES:
+        row(page, results.timings.get(page, []), results.errors[page])
+    print(f"  (all {args.clients} clients signed in within {results.sign_in_seconds:.1f} s; "
+          "then the timed run)")  # fmt: skip
+    for page in timed:
+        row(page, results.timings[page], results.errors[page])
+    if results.errors["client"]:
+        row("client", [], results.errors["client"])
+    row("all pages", total, errors - sum(results.errors[page] for page in SIGN_IN_PAGES))
     print()
+    rate = len(total) / wall if wall else 0
+    print(f"{len(total):,} page requests in {wall:.1f} s: {rate:.1f} requests/s; {errors} errors")
     print(
-        f"{len(total):,} requests in {wall:.1f} s: {len(total) / wall:.1f} requests/s, "
-        f"{errors} errors"
+        f"load average {results.load_before:.2f} before the clients started; they used "
+        f"{results.client_cpu:.1f} CPU-s ({results.client_cpu / (wall or 1):.0%} of one CPU)"
     )
     for example in results.examples:
         print(f"  error: {example}")

@@ -34,7 +34,7 @@ def test_load_smoke(require_postgres):
     )  # fmt: skip
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
-    assert ", 0 errors" in result.stdout, output
+    assert "; 0 errors" in result.stdout, output
     requested = {line.split("  ")[0] for line in result.stdout.splitlines()}
     assert "sign in (POST)" in requested, output
     assert requested & {"therapist home", "patient list", "patient"}, output  # therapists
