@@ -36,14 +36,36 @@ class Command(BaseCommand):
             action="store_true",
             help="run even though DEBUG is off (never on a production installation)",
         )
+        parser.add_argument(
+            "--scale",
+            type=float,
+            metavar="N",
+            help="instead of the demo clinics, create 'Scale Clinic N' in bulk for load tests: "
+            "N=1 is 50 therapists, 2,000 courses and about 28,000 sessions (N may be a "
+            "fraction); refuses when that clinic exists",
+        )
 
     @transaction.atomic
-    def handle(self, *args, password: str, force: bool, **options):
+    def handle(self, *args, password: str, force: bool, scale: float | None, **options):
         if not settings.DEBUG and not force:
             raise CommandError(
                 "seed_demo creates accounts with a known password; it runs only with "
                 "DJANGO_DEBUG=true, or with --force on a machine that is not production."
             )
+        if scale is not None:
+            # Local import, as for the demo seeders below: the generator lives in caseload, at
+            # the top of the dependency chain, because it writes the rows of every app.
+            from ipt_clinic.caseload.scale import ScaleClinicExists, seed_scale_clinic
+
+            try:
+                report = seed_scale_clinic(scale=scale, password=password, log=self.stdout.write)
+            except ScaleClinicExists as exists:
+                self.stdout.write(f"{exists} exists already; nothing was changed.")
+            except ValueError as error:
+                raise CommandError(str(error)) from error
+            else:
+                self.stdout.write(self.style.SUCCESS(report.summary()))
+            return
         clinics = {
             # The demo clinic has two-factor sign-in off so a newcomer can look around at once
             # (its pages say so); the other clinic keeps the default and asks for it.
