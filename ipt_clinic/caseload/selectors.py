@@ -1,14 +1,17 @@
 """Reads for supervision, scoped through access.py and the course selectors."""
 
-from django.db.models import Count, Q, QuerySet, Sum
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from ipt_clinic.accounts.access import supervisees_for
+from ipt_clinic.accounts.models import User
 from sessions.models import Course, TherapySession
 from sessions.selectors import courses_editable_by, courses_for, sessions_for
 
-from .flags import FLAGS_BY_CODE, with_flags
+from .flags import DERIVED, FACTS, FLAGS_BY_CODE, FactRow, flagged_rows, with_flags
 from .models import FlagThresholds, SupervisionNote
 
 PHASES = ["initial", "middle", "termination"]
@@ -45,50 +48,95 @@ def session_get_for_rating(user, pk: int) -> tuple[TherapySession, str]:
     raise Http404  # sessions_for yields only own or supervised sessions; kept as a guard
 
 
-def dashboard_courses(user, *, therapist_id=None, phase=None, area=None, flag=None):
-    """The supervisor's caseload with flags, filtered and sorted by severity, in one query."""
+# What the dashboard reads of each course besides its facts.
+CASELOAD_FIELDS = ["therapist_id", "planned_sessions", "status"]
+
+
+@dataclass
+class Caseload:
+    rows: list[FactRow]  # the courses shown, most urgent first
+    summaries: list[dict]  # one per supervisee with open courses, whatever the filters
+    therapists: list[User]  # the supervisees, by name
+    thresholds: FlagThresholds
+
+
+def _urgency(row: FactRow) -> tuple:
+    # Most severe first, then the soonest next session (none booked last), then the oldest.
+    no_next = row.next_start is None
+    return (-row.flag_severity, no_next, row.next_start if not no_next else 0, row.pk)
+
+
+def _summaries(rows: list[FactRow], therapists: list[User]) -> list[dict]:
+    by_therapist = {
+        therapist.pk: {
+            "therapist_id": therapist.pk,
+            "therapist__full_name": therapist.full_name,
+            "courses": 0,
+            "flagged": 0,
+            "unsigned": 0,
+        }
+        for therapist in therapists
+    }
+    for row in rows:
+        summary = by_therapist[row.therapist_id]
+        summary["courses"] += 1
+        summary["flagged"] += row.flag_count > 0
+        summary["unsigned"] += row.unsigned_count
+    return [summary for summary in by_therapist.values() if summary["courses"]]
+
+
+def caseload_rows(user, therapists: list[User], thresholds: FlagThresholds) -> list[FactRow]:
+    """Every course on the supervisor's caseload: its facts and flags (two queries)."""
+    courses = supervised_courses(user).filter(
+        # The supervisees' ids as a list too: PostgreSQL then narrows the courses before it
+        # joins their sessions (with the subquery alone, it joined every open course first).
+        therapist_id__in=[therapist.pk for therapist in therapists]
+    )
+    return flagged_rows(courses, CASELOAD_FIELDS, thresholds)
+
+
+def caseload_for(user, *, therapist_id=None, phase=None, area=None, flag=None) -> Caseload:
+    """The supervisor's open caseload with its flags, filtered and sorted by severity, and a
+    summary per therapist, in a fixed number of queries whatever the number of courses
+    (courses_of_rows then loads the courses of the page shown)."""
     thresholds = FlagThresholds.for_clinic(user.clinic_id)
-    courses = with_flags(supervised_courses(user), thresholds)
+    therapists = list(supervisees_for(user).order_by("full_name", "pk"))
+    rows = caseload_rows(user, therapists, thresholds)
+    summaries = _summaries(rows, therapists)
     if therapist_id:
-        courses = courses.filter(therapist_id=therapist_id)
+        rows = [row for row in rows if row.therapist_id == therapist_id]
     if phase in PHASES:
-        courses = courses.filter(phase_code=phase)
+        rows = [row for row in rows if row.phase_code == phase]
     if area:
-        courses = courses.filter(primary_area=area)
+        rows = [row for row in rows if row.primary_area == area]
     if flag in FLAGS_BY_CODE:
-        courses = courses.filter(**{f"flag_{flag}": True})
+        rows = [row for row in rows if getattr(row, f"flag_{flag}")]
     elif flag == "any":
-        courses = courses.filter(flag_count__gt=0)
-    ordered = courses.select_related("patient", "therapist").order_by(
-        "-flag_severity", "next_start", "pk"
-    )
-    return ordered, thresholds
+        rows = [row for row in rows if row.flag_count]
+    rows.sort(key=_urgency)
+    return Caseload(rows=rows, summaries=summaries, therapists=therapists, thresholds=thresholds)
 
 
-def therapist_summaries(user, thresholds: FlagThresholds) -> list[dict]:
-    """One row per supervisee: open courses, flagged courses, unsigned notes (one query)."""
-    rows = (
-        with_flags(supervised_courses(user), thresholds)
-        .values("therapist_id", "therapist__full_name")
-        .annotate(
-            courses=Count("pk"),
-            flagged=Count("pk", filter=Q(flag_count__gt=0)),
-            unsigned=Sum("unsigned_count"),
-        )
-        .order_by("therapist__full_name")
-    )
-    return list(rows)
+def courses_of_rows(rows: list[FactRow]) -> list[Course]:
+    """The courses of some rows of caseload_for (so already in the user's scope), in their
+    order, with patient, therapist and the rows' facts and flags (one query)."""
+    courses = Course.objects.select_related("patient", "therapist")
+    by_pk = courses.in_bulk([row.pk for row in rows])
+    shown = []
+    for row in rows:
+        course = by_pk[row.pk]  # courses are never deleted
+        for name in (*FACTS, *DERIVED):
+            setattr(course, name, getattr(row, name))
+        shown.append(course)
+    return shown
 
 
 def own_flagged_courses(user) -> tuple[list[Course], FlagThresholds]:
     """The therapist's own open courses that carry a flag, for their home page."""
     thresholds = FlagThresholds.for_clinic(user.clinic_id)
-    return list(
-        with_flags(courses_editable_by(user).open(), thresholds)
-        .filter(flag_count__gt=0)
-        .select_related("patient")
-        .order_by("-flag_severity", "pk")
-    ), thresholds
+    courses = with_flags(courses_editable_by(user).open(), thresholds).select_related("patient")
+    flagged = [course for course in courses if course.flag_count]
+    return sorted(flagged, key=lambda c: (-c.flag_severity, c.pk)), thresholds
 
 
 def recent_supervision_notes(user, limit: int = 5):

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from inventory.models import Area
-from ipt_clinic.accounts.access import Role, role_required, supervisees_for
+from ipt_clinic.accounts.access import Role, role_required
 from ipt_clinic.accounts.audit import Action, audit_record
 from sessions.models import Measure, response_status, severity_band
 
@@ -17,11 +17,11 @@ from .forms import FidelityForm, NoteReviewForm, SupervisionNoteForm
 from .models import FidelityRating, NoteReview
 from .selectors import (
     PHASES,
+    caseload_for,
     course_get_for_supervision,
-    dashboard_courses,
+    courses_of_rows,
     session_get_for_rating,
     session_get_for_supervision,
-    therapist_summaries,
 )
 
 PAGE_SIZE = 25
@@ -55,9 +55,9 @@ def dashboard(request):
         "area": request.GET.get("area") if request.GET.get("area") in Area.values else None,
         "flag": request.GET.get("flag") or None,
     }
-    courses, thresholds = dashboard_courses(request.user, **filters)
-    page = Paginator(courses, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [_row(course) for course in page.object_list]
+    caseload = caseload_for(request.user, **filters)
+    page = Paginator(caseload.rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [_row(course) for course in courses_of_rows(page.object_list)]
     audit_record(
         action=Action.VIEW, request=request, detail=f"caseload dashboard page {page.number}"
     )
@@ -68,9 +68,9 @@ def dashboard(request):
             "nav": "supervisor",
             "page": page,
             "rows": rows,
-            "summaries": therapist_summaries(request.user, thresholds),
-            "therapists": supervisees_for(request.user).order_by("full_name"),
-            "flags": [(flag, flag.explain(thresholds)) for flag in FLAGS],
+            "summaries": caseload.summaries,
+            "therapists": caseload.therapists,
+            "flags": [(flag, flag.explain(caseload.thresholds)) for flag in FLAGS],
             "phases": PHASES,
             "areas": Area.choices,
             "selected": {**filters, "therapist": filters["therapist_id"]},
