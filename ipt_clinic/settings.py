@@ -138,6 +138,11 @@ if env_str("DATABASE_URL"):
     }
     if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...)")
+    # No JIT compilation: the app's queries are short, and at clinic scale the estimated cost
+    # of the caseload query crosses jit_above_cost; compiling it took 2 s for a query that
+    # runs in a tenth of that (docs/benchmarks.md, "Supervisor caseload").
+    _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _pg_options["options"] = f"{_pg_options.get('options', '')} -c jit=off".strip()
 else:
     DATABASES = {
         "default": {
