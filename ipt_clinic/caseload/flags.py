@@ -353,12 +353,12 @@ def fact_rows(courses: QuerySet[Course], fields: list[str]) -> list[FactRow]:
     course_aliases, course_facts = _course_facts()
     of_course = {
         row["pk"]: row
-        for row in Course.objects.filter(pk__in=[row["pk"] for row in rows])
-        .alias(**course_aliases)
+        for row in courses.alias(**course_aliases)
         .annotate(**course_facts)
         .values("pk", *COURSE_FACTS)
     }
-    return [FactRow({**row, **of_course[row["pk"]]}) for row in rows]
+    # (A course opened between the two queries is left for the next request.)
+    return [FactRow({**row, **of_course[row["pk"]]}) for row in rows if row["pk"] in of_course]
 
 
 def position_of(course) -> int:
