@@ -24,7 +24,7 @@ def test_role_lands_on_its_home(request, who, home_path, heading, page, shot):
     sign_in(page, user.email, PASSWORD)
     page.wait_for_url(re.compile(re.escape(home_path) + "$"))
     assert page.get_by_role("heading", level=1).inner_text() == heading
-    assert user.full_name in page.locator("nav").inner_text()
+    assert user.full_name in page.get_by_role("navigation", name="Main").inner_text()
     # No CSP violations or other console errors on the way.
     assert page.console_errors == []
     shot(page, f"home-{who}")
