@@ -1,6 +1,6 @@
 """Load test: N signed-in clients against the app under gunicorn on PostgreSQL; p50/p95 per page.
 
-    bench/run.sh load                                   # 50 clients, 60 s, own PostgreSQL
+    make load                                           # = bench/run.sh load: 50 clients, 60 s
     bench/run.sh load --clients 10 --seconds 10         # shorter: tests/bench/ runs one of these
     .venv/bin/python bench/load.py --database-url postgres://ipt@127.0.0.1:5432/postgres
 
