@@ -12,9 +12,10 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
-from ipt_clinic.accounts.audit import Action, audit_record
+from ipt_clinic.accounts.audit import Action
 from sessions.models import Course, TherapySession
 from sessions.phases import Phase
+from sessions.services import course_audit
 
 from .models import (
     Area,
@@ -27,12 +28,6 @@ from .models import (
     SessionFocus,
     TerminationReview,
 )
-
-
-def _audit(request, action, obj, course: Course, detail: str = "") -> None:
-    audit_record(
-        action=action, request=request, obj=obj, patient_id=course.patient_id, detail=detail
-    )
 
 
 def _check_open(course: Course) -> None:
@@ -49,7 +44,9 @@ def relationship_save(*, request: HttpRequest, relationship: Relationship) -> Re
     created = relationship.pk is None
     relationship.full_clean()
     relationship.save()
-    _audit(request, Action.CREATE if created else Action.UPDATE, relationship, relationship.course)
+    course_audit(
+        request, Action.CREATE if created else Action.UPDATE, relationship, relationship.course
+    )
     return relationship
 
 
@@ -65,7 +62,7 @@ def relationship_remove(*, request: HttpRequest, relationship: Relationship) -> 
         )
     relationship.removed_at = timezone.now()
     relationship.save(update_fields=["removed_at", "updated_at"])
-    _audit(request, Action.ARCHIVE, relationship, relationship.course)
+    course_audit(request, Action.ARCHIVE, relationship, relationship.course)
 
 
 @transaction.atomic
@@ -74,7 +71,7 @@ def life_event_save(*, request: HttpRequest, event: LifeEvent) -> LifeEvent:
     created = event.pk is None
     event.full_clean()
     event.save()
-    _audit(request, Action.CREATE if created else Action.UPDATE, event, event.course)
+    course_audit(request, Action.CREATE if created else Action.UPDATE, event, event.course)
     return event
 
 
@@ -83,7 +80,7 @@ def life_event_remove(*, request: HttpRequest, event: LifeEvent) -> None:
     _check_open(event.course)
     event.removed_at = timezone.now()
     event.save(update_fields=["removed_at"])
-    _audit(request, Action.ARCHIVE, event, event.course)
+    course_audit(request, Action.ARCHIVE, event, event.course)
 
 
 # --- Formulation and problem areas -------------------------------------------------------------
@@ -202,7 +199,7 @@ def formulation_save(
         )
     _place_area(course, ProblemArea.Rank.PRIMARY, primary)
     _place_area(course, ProblemArea.Rank.SECONDARY, secondary)
-    _audit(request, Action.CREATE if created else Action.UPDATE, formulation, course)
+    course_audit(request, Action.CREATE if created else Action.UPDATE, formulation, course)
     return formulation
 
 
@@ -223,7 +220,7 @@ def problem_area_update(
             recorded_by=request.user,
             note="first assessed",
         )
-    _audit(request, Action.UPDATE, problem_area, problem_area.course)
+    course_audit(request, Action.UPDATE, problem_area, problem_area.course)
     return problem_area
 
 
@@ -250,7 +247,7 @@ def dispute_stage_change(
     change.save()
     problem_area.stage = stage
     problem_area.save(update_fields=["stage", "updated_at"])
-    _audit(request, Action.UPDATE, problem_area, problem_area.course, detail="dispute stage")
+    course_audit(request, Action.UPDATE, problem_area, problem_area.course, detail="dispute stage")
     return change
 
 
@@ -260,7 +257,9 @@ def goal_save(*, request: HttpRequest, goal: Goal) -> Goal:
     created = goal.pk is None
     goal.full_clean()
     goal.save()
-    _audit(request, Action.CREATE if created else Action.UPDATE, goal, goal.problem_area.course)
+    course_audit(
+        request, Action.CREATE if created else Action.UPDATE, goal, goal.problem_area.course
+    )
     return goal
 
 
@@ -284,7 +283,7 @@ def session_focus_save(
     focus.problem_area = problem_area
     focus.save()
     focus.goals.set(goals)
-    _audit(request, Action.UPDATE, session, course, detail="problem-area focus")
+    course_audit(request, Action.UPDATE, session, course, detail="problem-area focus")
     return focus
 
 
@@ -297,7 +296,7 @@ def termination_review_save(
     review.recorded_by = request.user
     review.full_clean()
     review.save()
-    _audit(request, Action.CREATE if created else Action.UPDATE, review, review.course)
+    course_audit(request, Action.CREATE if created else Action.UPDATE, review, review.course)
     return review
 
 

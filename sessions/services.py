@@ -27,7 +27,8 @@ from .scheduling import first_weekday_on_or_after, weekly_starts
 Attendance = TherapySession.Attendance
 
 
-def _audit(request, action, obj, course: Course, detail: str = "") -> None:
+def course_audit(request, action, obj, course: Course, detail: str = "") -> None:
+    """Audit an action on `obj`, which belongs to `course` (and so to its patient)."""
     audit_record(
         action=action, request=request, obj=obj, patient_id=course.patient_id, detail=detail
     )
@@ -85,8 +86,12 @@ def course_open(
         )
         measure.full_clean()
         measure.save()
-    _audit(request, Action.CREATE, course, course)
+    course_audit(request, Action.CREATE, course, course)
     return course
+
+
+def _locked_course(course: Course) -> Course:
+    return Course.objects.select_for_update().get(pk=course.pk)
 
 
 def _held_up_to(course: Course) -> int:
@@ -152,7 +157,7 @@ def course_renegotiate(
         )
     course.planned_sessions = new_planned
     course.save(update_fields=["planned_sessions", "updated_at"])
-    _audit(
+    course_audit(
         request,
         Action.UPDATE,
         course,
@@ -199,10 +204,6 @@ def _cancel_remaining(course: Course, reason: str) -> None:
     )
 
 
-def _locked_course(course: Course) -> Course:
-    return Course.objects.select_for_update().get(pk=course.pk)
-
-
 @transaction.atomic
 def course_complete(*, request: HttpRequest, course: Course, ended_on: date) -> Course:
     course = _locked_course(course)
@@ -221,7 +222,7 @@ def course_complete(*, request: HttpRequest, course: Course, ended_on: date) -> 
     course.status = Course.Status.COMPLETED
     course.ended_on = ended_on
     course.save(update_fields=["status", "ended_on", "updated_at"])
-    _audit(request, Action.UPDATE, course, course, detail="completed")
+    course_audit(request, Action.UPDATE, course, course, detail="completed")
     return course
 
 
@@ -239,7 +240,7 @@ def course_end_early(
     course.end_reason = reason.strip()
     course.ended_on = ended_on
     course.save(update_fields=["status", "end_reason", "ended_on", "updated_at"])
-    _audit(request, Action.UPDATE, course, course, detail="ended early")
+    course_audit(request, Action.UPDATE, course, course, detail="ended early")
     return course
 
 
@@ -274,7 +275,7 @@ def session_reschedule(
     session.full_clean()
     session.save(update_fields=["scheduled_start", "planned_minutes", "updated_at"])
     reminders.reminders_plan(sessions=[session], clinic=session.course.patient.clinic)
-    _audit(request, Action.UPDATE, session, session.course, detail="rescheduled")
+    course_audit(request, Action.UPDATE, session, session.course, detail="rescheduled")
     return session
 
 
@@ -308,7 +309,7 @@ def session_record_attendance(
     if attendance == Attendance.ATTENDED and course.status == Course.Status.PLANNED:
         course.status = Course.Status.ACTIVE
         course.save(update_fields=["status", "updated_at"])
-    _audit(request, Action.UPDATE, session, course, detail=f"attendance {attendance}")
+    course_audit(request, Action.UPDATE, session, course, detail=f"attendance {attendance}")
     return session
 
 
@@ -329,7 +330,7 @@ def session_note_save(
         setattr(session, name, value)
     session.full_clean()
     session.save()
-    _audit(request, Action.UPDATE, session, session.course, detail="note")
+    course_audit(request, Action.UPDATE, session, session.course, detail="note")
     return session
 
 
@@ -358,7 +359,7 @@ def session_sign(*, request: HttpRequest, session: TherapySession) -> TherapySes
     session.signed_at = timezone.now()
     session.signed_by = request.user
     session.save(update_fields=["signed_at", "signed_by", "updated_at"])
-    _audit(request, Action.SIGN, session, session.course)
+    course_audit(request, Action.SIGN, session, session.course)
     return session
 
 
@@ -372,7 +373,7 @@ def session_amend(
     amendment = Amendment(session=session, author=request.user, reason=reason, text=text)
     amendment.full_clean()
     amendment.save()
-    _audit(request, Action.AMEND, session, session.course)
+    course_audit(request, Action.AMEND, session, session.course)
     return amendment
 
 
@@ -381,7 +382,7 @@ def private_note_save(*, request: HttpRequest, session: TherapySession, text: st
     note, _ = PrivateNote.objects.get_or_create(session=session, author=request.user)
     note.text = text
     note.save()
-    _audit(request, Action.UPDATE, session, session.course, detail="private note")
+    course_audit(request, Action.UPDATE, session, session.course, detail="private note")
     return note
 
 

@@ -30,7 +30,7 @@ from .forms import (
     note_form_class,
 )
 from .models import COMMON_NOTE_FIELDS, PHASE_NOTE_FIELDS, Measure, response_status
-from .phases import Phase, should_raise_termination
+from .phases import should_raise_termination
 from .scheduling import local_datetime
 from .selectors import (
     course_get_for_edit,
@@ -233,7 +233,6 @@ def session_detail(request, pk: int):
             if is_author
             else None,
             "zone": course.patient.clinic.zone,
-            "Phase": Phase,
             "reminders": session_reminders(session),
         },
     )

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from ipt_clinic.accounts.audit import Action, audit_record
 from ipt_clinic.accounts.models import Clinic
 from sessions.models import Course, TherapySession
+from sessions.services import course_audit
 
 from .models import (
     FIDELITY_CHECKLIST,
@@ -18,25 +19,19 @@ from .models import (
 )
 
 
-def _audit(request, action, obj, course: Course, detail: str = "") -> None:
-    audit_record(
-        action=action, request=request, obj=obj, patient_id=course.patient_id, detail=detail
-    )
-
-
 @transaction.atomic
 def supervision_note_add(*, request: HttpRequest, course: Course, text: str) -> SupervisionNote:
     note = SupervisionNote(course=course, author=request.user, text=text.strip())
     note.full_clean()
     note.save()
-    _audit(request, Action.CREATE, note, course)
+    course_audit(request, Action.CREATE, note, course)
     return note
 
 
 @transaction.atomic
 def course_mark_reviewed(*, request: HttpRequest, course: Course) -> CourseReview:
     review = CourseReview.objects.create(course=course, reviewer=request.user)
-    _audit(request, Action.UPDATE, course, course, detail="marked reviewed")
+    course_audit(request, Action.UPDATE, course, course, detail="marked reviewed")
     return review
 
 
@@ -54,7 +49,7 @@ def note_review_save(
     review.comment = comment.strip()
     review.full_clean()
     review.save()
-    _audit(
+    course_audit(
         request,
         Action.UPDATE if status != "co_signed" else Action.SIGN,
         session,
@@ -90,7 +85,7 @@ def fidelity_rate(
     rating.comment = comment.strip()
     rating.full_clean()
     rating.save()
-    _audit(request, Action.UPDATE, session, session.course, detail=f"fidelity by {rated_by}")
+    course_audit(request, Action.UPDATE, session, session.course, detail=f"fidelity by {rated_by}")
     return rating
 
 
