@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test command (`make test`): lint, migrations check, deploy check, then pytest.
+# The test command (`make test`): lint, migrations check, deploy check, dependency audit, pytest.
 #
 # Uses real services when it can: if PostgreSQL's server binaries are installed it starts a
 # throwaway cluster on a free loopback port, likewise redis-server, and Playwright drives
@@ -90,6 +90,16 @@ say "django check, missing migrations, deploy check"
 env DJANGO_SECRET_KEY="deploy-check-$(head -c 48 /dev/urandom | base64 | tr -d '/+=')" \
   DJANGO_HTTPS=true DJANGO_ALLOWED_HOSTS=clinic.example.org IPT_EMAIL_BACKEND=smtp \
   "$PY" manage.py check --deploy --fail-level WARNING
+
+say "dependency audit (PyPI's advisories for every installed distribution)"
+audit_status=0
+"$PY" scripts/dependency_audit.py || audit_status=$?
+if ((audit_status == 2)); then
+  $IN_CI && die "CI=true but PyPI could not be reached for the dependency audit"
+  loud "PyPI is not reachable: THE DEPENDENCY AUDIT WAS NOT RUN."
+elif ((audit_status != 0)); then
+  die "the dependency audit found known vulnerabilities (above)"
+fi
 
 say "pytest"
 TMPDIR=$RUN_DIR/tmp XDG_CONFIG_HOME=$RUN_DIR/xdg-config XDG_CACHE_HOME=$RUN_DIR/xdg-cache \

@@ -1,6 +1,6 @@
 """Hypothesis against every form and every query parameter: no input gives a server error.
 
-In CI each form gets FUZZ_EXAMPLES examples (default 20); run the full 200 with
+In CI each form gets FUZZ_EXAMPLES examples (default 25); run the full 200 with
     HYPOTHESIS_PROFILE=full make test ARGS="tests/security/test_fuzz.py"
 """
 
