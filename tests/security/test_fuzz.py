@@ -93,8 +93,11 @@ def test_no_form_input_gives_a_server_error(
     if not forms:
         pytest.skip(f"{url_name} has no form")  # a read-only page: covered by the GET fuzz
 
+    examples = []
+
     @given(data=st.data())
     def fuzz(data):
+        examples.append(1)
         form = data.draw(st.sampled_from(forms))
         values = {}
         for field in form["fields"]:
@@ -112,6 +115,8 @@ def test_no_form_input_gives_a_server_error(
         assert response.status_code < 500, (url_name, values)
 
     fuzz()
+    if any(form["fields"] for form in forms):  # else a handful of inputs exhausts the forms
+        assert len(examples) >= settings.default.max_examples  # the profile's count really ran
 
 
 GET_PARAMETERS = ["q", "status", "page", "therapist", "phase", "area", "flag", "next"]
@@ -124,8 +129,11 @@ def test_no_query_parameter_gives_a_server_error(
     client: Client = client_for(rich_world[principal])
     page_url = url_of(url_name, make_kwargs, rich_world)
 
+    examples = []
+
     @given(params=st.dictionaries(st.sampled_from(GET_PARAMETERS), text, max_size=4))
     def fuzz(params):
+        examples.append(1)
         query = "&".join(
             f"{name}={quote(value.encode('utf-8', 'surrogatepass'), safe='')}"
             for name, value in params.items()
@@ -134,3 +142,4 @@ def test_no_query_parameter_gives_a_server_error(
         assert response.status_code < 500, (url_name, params)
 
     fuzz()
+    assert len(examples) >= settings.default.max_examples
