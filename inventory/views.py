@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from ipt_clinic.accounts.access import Role, role_required
 from ipt_clinic.accounts.audit import Action, audit_record
-from ipt_clinic.forms import add_service_errors
+from ipt_clinic.forms import add_service_errors, form_or_rejected, keep_rejected
 from sessions.models import Measure, TherapySession
 from sessions.phases import Phase
 
@@ -283,8 +283,6 @@ def formulation(request, course_pk: int):
 @role_required(*CLINICAL_ROLES)
 def problem_area(request, pk: int):
     area = problem_area_get(request.user, pk)
-    course = area.course
-    can_edit = _can_edit(request, course)
     form_class = problem_area_form_class(area.area)
     form = form_class(request.POST or None, instance=area)
     if request.method == "POST":
@@ -300,6 +298,12 @@ def problem_area(request, pk: int):
             else:
                 messages.success(request, f"{area.get_area_display().capitalize()} work saved.")
                 return redirect("inventory:problem_area", pk=area.pk)
+    return _problem_area_page(request, area, form)
+
+
+def _problem_area_page(request, area, form=None, *, status: int = 200):
+    """The problem area's page; shown again, status 400, for a rejected stage or goal form."""
+    course = area.course
     _audit_view(request, area, course)
     return render(
         request,
@@ -309,15 +313,25 @@ def problem_area(request, pk: int):
             "course": course,
             "patient": course.patient,
             "area": area,
-            "form": form,
-            "can_edit": can_edit,
-            "stage_form": StageChangeForm() if area.area == Area.ROLE_DISPUTE else None,
-            "goal_form": GoalForm(),
+            "form": form or problem_area_form_class(area.area)(instance=area),
+            "can_edit": _can_edit(request, course),
+            "stage_form": form_or_rejected(request, "stage", StageChangeForm)
+            if area.area == Area.ROLE_DISPUTE
+            else None,
+            "goal_form": form_or_rejected(request, "goal", GoalForm),
             "goal_status_forms": [
-                (goal, GoalStatusForm(instance=goal, prefix=f"g{goal.pk}"))
+                (
+                    goal,
+                    form_or_rejected(
+                        request,
+                        f"goal_{goal.pk}",
+                        lambda goal=goal: GoalStatusForm(instance=goal, prefix=f"g{goal.pk}"),
+                    ),
+                )
                 for goal in area.goals.all()
             ],
         },
+        status=status,
     )
 
 
@@ -330,12 +344,13 @@ def dispute_stage(request, pk: int):
         try:
             services.dispute_stage_change(request=request, problem_area=area, **form.cleaned_data)
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            add_service_errors(form, error)
         else:
             messages.success(request, f"The dispute is now at {form.cleaned_data['stage']}.")
-    else:
-        messages.error(request, "The stage was not recorded: " + form.errors.as_text())
-    return redirect("inventory:problem_area", pk=area.pk)
+            return redirect("inventory:problem_area", pk=area.pk)
+    keep_rejected(request, "stage", form)
+    messages.error(request, "The stage was not recorded: see the form below.")
+    return _problem_area_page(request, area, status=400)
 
 
 @require_POST
@@ -343,13 +358,14 @@ def dispute_stage(request, pk: int):
 def goal_add(request, pk: int):
     area = problem_area_get(request.user, pk, edit=True)
     form = GoalForm(request.POST)
-    if form.is_valid():
-        goal = form.save(commit=False)
-        goal.problem_area = area
-        services.goal_save(request=request, goal=goal)
-        messages.success(request, "Goal added.")
-    else:
-        messages.error(request, "The goal was not added: " + form.errors.as_text())
+    if not form.is_valid():
+        keep_rejected(request, "goal", form)
+        messages.error(request, "The goal was not added: see the form below.")
+        return _problem_area_page(request, area, status=400)
+    goal = form.save(commit=False)
+    goal.problem_area = area
+    services.goal_save(request=request, goal=goal)
+    messages.success(request, "Goal added.")
     return redirect("inventory:problem_area", pk=area.pk)
 
 
@@ -358,11 +374,12 @@ def goal_add(request, pk: int):
 def goal_update(request, pk: int):
     goal = goal_get_for_edit(request.user, pk)
     form = GoalStatusForm(request.POST, instance=goal, prefix=f"g{goal.pk}")
-    if form.is_valid():
-        services.goal_save(request=request, goal=form.save(commit=False))
-        messages.success(request, f"Goal marked {goal.get_status_display()}.")
-    else:
-        messages.error(request, "The goal was not changed: " + form.errors.as_text())
+    if not form.is_valid():
+        keep_rejected(request, f"goal_{goal.pk}", form)
+        messages.error(request, "The goal was not changed: see its status below.")
+        return _problem_area_page(request, goal.problem_area, status=400)
+    services.goal_save(request=request, goal=form.save(commit=False))
+    messages.success(request, f"Goal marked {goal.get_status_display()}.")
     return redirect("inventory:problem_area", pk=goal.problem_area_id)
 
 

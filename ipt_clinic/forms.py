@@ -37,3 +37,20 @@ def add_service_errors(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error.messages)
+
+
+# --- Forms posted from one page to a handler of their own -----------------------------------
+# A panel's form (a supervision note on the course page, a goal on a problem area...) posts to
+# its own URL. When it is rejected, that handler shows the page the form came from again,
+# with the form as the user filled it and the errors beside its fields: nothing typed is lost.
+
+
+def keep_rejected(request, name: str, form) -> None:
+    """Remember a rejected form for the page about to be shown again for it."""
+    request.rejected_forms = {**getattr(request, "rejected_forms", {}), name: form}
+
+
+def form_or_rejected(request, name: str, make):
+    """The rejected form called `name` if this request has one, else a fresh one: make()."""
+    rejected = getattr(request, "rejected_forms", {}).get(name)
+    return rejected if rejected is not None else make()

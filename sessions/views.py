@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ipt_clinic.accounts.access import Role, role_required, staff_for
 from ipt_clinic.accounts.audit import Action, audit_record
-from ipt_clinic.forms import add_service_errors
+from ipt_clinic.forms import add_service_errors, form_or_rejected, keep_rejected
 from patients.selectors import patient_get_for_edit
 
 from . import handover, reminders, services
@@ -145,9 +145,15 @@ def _course_context(request, course) -> dict:
 
 @role_required(*CLINICAL_ROLES)
 def course_detail(request, pk: int):
-    course = course_get_for_page(request.user, pk)
+    return course_page(request, course_get_for_page(request.user, pk))
+
+
+def course_page(request, course, *, status: int = 200):
+    """The course page; also shown again, status 400, for a panel's rejected form."""
     _audit_view(request, course, course)
-    return render(request, "sessions/course_detail.html", _course_context(request, course))
+    return render(
+        request, "sessions/course_detail.html", _course_context(request, course), status=status
+    )
 
 
 @role_required(Role.THERAPIST)
@@ -206,7 +212,11 @@ def course_close(request, pk: int):
 
 @role_required(*CLINICAL_ROLES)
 def session_detail(request, pk: int):
-    session = session_get_for(request.user, pk)
+    return session_page(request, session_get_for(request.user, pk))
+
+
+def session_page(request, session, *, status: int = 200):
+    """The session page; also shown again, status 400, for a panel's rejected form."""
     course = session.course
     _audit_view(request, session, course)
     is_author = course.therapist_id == request.user.pk
@@ -229,12 +239,17 @@ def session_detail(request, pk: int):
             "sign_problems": services.sign_problems(session, measures),
             "can_edit": is_author and course.is_open,
             "is_author": is_author,
-            "private_form": PrivateNoteForm(initial={"text": private.text if private else ""})
+            "private_form": form_or_rejected(
+                request,
+                "private_note",
+                lambda: PrivateNoteForm(initial={"text": private.text if private else ""}),
+            )
             if is_author
             else None,
             "zone": course.patient.clinic.zone,
             "reminders": session_reminders(session),
         },
+        status=status,
     )
 
 
@@ -344,11 +359,12 @@ def session_note(request, pk: int):
 def session_private_note(request, pk: int):
     session = session_get_for_edit(request.user, pk)
     form = PrivateNoteForm(request.POST)
-    if form.is_valid():
-        services.private_note_save(request=request, session=session, text=form.cleaned_data["text"])
-        messages.success(request, "Private note saved. Only you can read it.")
-    else:
-        messages.error(request, "The private note was not saved: " + form.errors.as_text())
+    if not form.is_valid():
+        keep_rejected(request, "private_note", form)
+        messages.error(request, "The private note was not saved: see the form below.")
+        return session_page(request, session, status=400)
+    services.private_note_save(request=request, session=session, text=form.cleaned_data["text"])
+    messages.success(request, "Private note saved. Only you can read it.")
     return redirect("sessions:session", pk=session.pk)
 
 

@@ -1,6 +1,7 @@
 """What supervision adds to the course and session pages (registered in apps.py)."""
 
 from ipt_clinic.accounts.access import supervisees_for
+from ipt_clinic.forms import form_or_rejected
 from sessions.models import Course
 
 from .flags import raised_flags, with_flags
@@ -22,7 +23,9 @@ def course_supervision_panel(request, course):
         "notes": SupervisionNote.objects.filter(course=course).select_related("author"),
         "last_review": course.reviews.select_related("reviewer").first(),
         "supervises": supervises,
-        "note_form": SupervisionNoteForm() if supervises else None,
+        "note_form": form_or_rejected(request, "supervision_note", SupervisionNoteForm)
+        if supervises
+        else None,
     }
 
 
@@ -48,5 +51,9 @@ def session_review_panel(request, session):
         "rows": rows,
         "supervises": supervises,
         "is_therapist": session.course.therapist_id == request.user.pk,
-        "review_form": NoteReviewForm(instance=review) if supervises else None,
+        "review_form": form_or_rejected(
+            request, "note_review", lambda: NoteReviewForm(instance=review)
+        )
+        if supervises
+        else None,
     }

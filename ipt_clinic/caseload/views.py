@@ -9,7 +9,9 @@ from django.views.decorators.http import require_POST
 from inventory.models import Area
 from ipt_clinic.accounts.access import Role, role_required
 from ipt_clinic.accounts.audit import Action, audit_record
+from ipt_clinic.forms import add_service_errors, keep_rejected
 from sessions.models import Measure, response_status, severity_band
+from sessions.views import course_page, session_page
 
 from . import services
 from .flags import FLAGS, raised_flags
@@ -83,16 +85,15 @@ def dashboard(request):
 def note_add(request, pk: int):
     course = course_get_for_supervision(request.user, pk)
     form = SupervisionNoteForm(request.POST)
-    if form.is_valid():
-        services.supervision_note_add(
-            request=request, course=course, text=form.cleaned_data["text"]
-        )
-        messages.success(
-            request,
-            f"Supervision note added; {course.therapist.full_name} will see it on the course.",
-        )
-    else:
-        messages.error(request, "The note was not saved: " + form.errors.as_text())
+    if not form.is_valid():
+        keep_rejected(request, "supervision_note", form)
+        messages.error(request, "The supervision note was not saved: see the form below.")
+        return course_page(request, course, status=400)
+    services.supervision_note_add(request=request, course=course, text=form.cleaned_data["text"])
+    messages.success(
+        request,
+        f"Supervision note added; {course.therapist.full_name} will see it on the course.",
+    )
     return redirect("sessions:course", pk=course.pk)
 
 
@@ -120,12 +121,13 @@ def note_review(request, pk: int):
                 comment=form.cleaned_data["comment"],
             )
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            add_service_errors(form, error)
         else:
             messages.success(request, "Review of the note saved.")
-    else:
-        messages.error(request, "The review was not saved: " + form.errors.as_text())
-    return redirect("sessions:session", pk=session.pk)
+            return redirect("sessions:session", pk=session.pk)
+    keep_rejected(request, "note_review", form)
+    messages.error(request, "The review was not saved: see the form below.")
+    return session_page(request, session, status=400)
 
 
 @role_required(Role.THERAPIST, Role.SUPERVISOR)
