@@ -27,7 +27,7 @@ from .forms import (
     TerminationReviewForm,
     problem_area_form_class,
 )
-from .models import Area, Goal, ProblemArea, SessionFocus, TerminationReview
+from .models import Area, Goal, LifeEvent, ProblemArea, SessionFocus, TerminationReview
 from .selectors import (
     course_get,
     events_of,
@@ -169,21 +169,18 @@ def person_remove(request, pk: int):
 
 @role_required(*CLINICAL_ROLES)
 def timeline_page(request, course_pk: int):
-    course = course_get(request.user, course_pk)
+    course = course_get(request.user, course_pk, edit=request.method == "POST")
     people = relationships_of(course)
-    form = LifeEventForm(request.POST or None, people=people)
-    if request.method == "POST":
-        course = course_get(request.user, course_pk, edit=True)
-        if form.is_valid():
-            event = form.save(commit=False)
-            event.course = course
-            try:
-                services.life_event_save(request=request, event=event)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, "Added to the timeline.")
-                return redirect("inventory:timeline", course_pk=course.pk)
+    # The event knows its course before validation, which checks the person belongs to it.
+    form = LifeEventForm(request.POST or None, people=people, instance=LifeEvent(course=course))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.life_event_save(request=request, event=form.save(commit=False))
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Added to the timeline.")
+            return redirect("inventory:timeline", course_pk=course.pk)
     _audit_view(request, course, course, detail="timeline")
     events = list(events_of(course))
     phq9 = list(

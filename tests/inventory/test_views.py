@@ -71,6 +71,23 @@ def test_future_life_event_is_refused_with_its_text_kept(client_for, therapist, 
     assert not LifeEvent.objects.exists()
 
 
+def test_event_linked_to_a_person_of_this_inventory_is_saved(
+    client_for, therapist, course, people
+):
+    response = client_for(therapist).post(
+        reverse("inventory:timeline", args=[course.pk]),
+        {
+            "occurred_on": course.start_date.isoformat(),
+            "kind": "event",
+            "description": "Argument about money",
+            "mood_effect": "worse",
+            "relationship": people["partner"].pk,
+        },
+    )
+    assert response.status_code == 302
+    assert LifeEvent.objects.get().relationship == people["partner"]
+
+
 def test_event_linked_to_a_person_of_another_course_is_refused(
     client_for, therapist, course, colleague_course
 ):
