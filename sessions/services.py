@@ -91,7 +91,11 @@ def course_open(
 
 
 def _locked_course(course: Course) -> Course:
-    return Course.objects.select_for_update().get(pk=course.pk)
+    return (
+        Course.objects.select_for_update(of=("self",))
+        .select_related("patient__clinic")
+        .get(pk=course.pk)
+    )
 
 
 def _held_up_to(course: Course) -> int:
@@ -194,6 +198,26 @@ def _book_sessions(course: Course, existing: dict[int, TherapySession], numbers)
     )
 
 
+def _check_end_date(course: Course, ended_on: date) -> None:
+    """A course ends no later than today and no earlier than its start or its last session
+    that took place (dates in the clinic's time zone)."""
+    zone = course.patient.clinic.zone
+    if ended_on > timezone.localdate(timezone=zone):
+        raise ValidationError({"ended_on": "A course ends today or earlier."})
+    if ended_on < course.start_date:
+        raise ValidationError(
+            {"ended_on": f"The course started on {course.start_date:%-d %b %Y}: it cannot end "
+             "before."}
+        )  # fmt: skip
+    last = course.sessions.happened().order_by("-scheduled_start").first()
+    if last and ended_on < timezone.localtime(last.scheduled_start, zone).date():
+        raise ValidationError(
+            {"ended_on": f"Session {last.number} took place on "
+             f"{timezone.localtime(last.scheduled_start, zone):%-d %b %Y}: the course cannot "
+             "end before."}
+        )  # fmt: skip
+
+
 def _cancel_remaining(course: Course, reason: str) -> None:
     reminders.reminders_cancel(sessions=course.sessions.all(), reason=reason)
     TherapySession.objects.filter(course=course, attendance=Attendance.SCHEDULED).update(
@@ -215,6 +239,7 @@ def course_complete(*, request: HttpRequest, course: Course, ended_on: date) -> 
             "A course is completed after its termination phase: no termination-phase session "
             "has been held yet. End it early instead if treatment stops now."
         )
+    _check_end_date(course, ended_on)
     problems = completion_problems(course)
     if problems:
         raise ValidationError(problems)
@@ -235,6 +260,7 @@ def course_end_early(
         raise ValidationError("This course is already closed.")
     if not reason.strip():
         raise ValidationError({"reason": "Say why the course ends early."})
+    _check_end_date(course, ended_on)
     _cancel_remaining(course, "course ended early")
     course.status = Course.Status.ENDED_EARLY
     course.end_reason = reason.strip()

@@ -286,6 +286,34 @@ def test_completing_needs_a_termination_session(patient, therapist, monkeypatch)
     assert not course.sessions.filter(attendance="scheduled").exists()
 
 
+def test_a_course_cannot_end_before_it_began_or_before_its_last_session(patient, therapist):
+    start = timezone.localdate() - timedelta(weeks=12)
+    course = open_course(patient, start=start)
+    attend(course.sessions.get(number=1))
+    attend(course.sessions.get(number=3))
+    request = request_as(therapist)
+    with pytest.raises(ValidationError, match="cannot end before"):
+        services.course_end_early(
+            request=request, course=course, reason="moved", ended_on=start - timedelta(days=1)
+        )
+    with pytest.raises(ValidationError, match="Session 3 took place"):
+        services.course_end_early(
+            request=request, course=course, reason="moved", ended_on=start + timedelta(days=8)
+        )
+    with pytest.raises(ValidationError, match="today or earlier"):
+        services.course_end_early(
+            request=request,
+            course=course,
+            reason="moved",
+            ended_on=timezone.localdate() + timedelta(days=1),
+        )
+    course.refresh_from_db()
+    assert course.is_open
+    services.course_end_early(
+        request=request, course=course, reason="moved", ended_on=start + timedelta(weeks=3)
+    )
+
+
 def test_archived_patient_gets_no_new_course(therapist):
     from patients import services as patient_services
 
