@@ -1,5 +1,6 @@
 """Writes to patients: each in a transaction, each audited."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -33,7 +34,14 @@ def patient_update(*, request: HttpRequest, patient: Patient) -> Patient:
 
 @transaction.atomic
 def patient_archive(*, request: HttpRequest, patient: Patient) -> Patient:
-    """Archive instead of delete: the record stays, out of the everyday caseload."""
+    """Archive instead of delete: the record stays, out of the everyday caseload. A patient
+    in treatment is not archived: their course is completed or ended first, which also
+    cancels its remaining sessions and reminders."""
+    if patient.courses.open().exists():  # Course's manager, through the reverse relation
+        raise ValidationError(
+            f"{patient.full_name} has an open course: complete it or end it early first "
+            "(that cancels its remaining sessions and reminders), then archive."
+        )
     patient.status = Patient.Status.ARCHIVED
     patient.archived_at = timezone.now()
     patient.save(update_fields=["status", "archived_at", "updated_at"])

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -94,8 +95,12 @@ def patient_edit(request, pk: int):
 def patient_archive(request, pk: int):
     patient = patient_get_for_edit(request.user, pk)
     if not patient.is_archived:
-        services.patient_archive(request=request, patient=patient)
-        messages.success(request, f"{patient.full_name} is archived. Nothing was deleted.")
+        try:
+            services.patient_archive(request=request, patient=patient)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"{patient.full_name} is archived. Nothing was deleted.")
     return redirect("patients:detail", pk=patient.pk)
 
 

@@ -90,6 +90,19 @@ def test_archive_keeps_the_record_and_restore_brings_it_back(client_for, patient
     assert patient.status == "active" and patient.archived_at is None
 
 
+def test_a_patient_in_treatment_is_not_archived(client_for, patient, therapist):
+    from tests.conftest import open_course
+
+    course = open_course(patient)
+    response = client_for(therapist).post(
+        reverse("patients:archive", args=[patient.pk]), follow=True
+    )
+    assert "has an open course: complete it or end it early first" in response.content.decode()
+    patient.refresh_from_db()
+    course.refresh_from_db()
+    assert patient.status == "active" and course.is_open
+
+
 def test_search_by_name_or_record_number(client_for, therapist):
     make_patient(therapist, given_name="Zoe", family_name="Quill", record_number="Q-7")
     make_patient(therapist, given_name="Adam", family_name="Brook", record_number="B-1")
