@@ -18,6 +18,7 @@ from .models import (
     TherapySession,
 )
 from .phases import MAX_SESSIONS, MIN_SESSIONS
+from .scheduling import wall_time_exists
 
 PLANNED_CHOICES = [(n, f"{n} sessions") for n in range(MIN_SESSIONS, MAX_SESSIONS + 1)]
 
@@ -168,11 +169,23 @@ class RescheduleForm(forms.Form):
     at = forms.TimeField(label="Time (clinic time)", widget=TimeInput())
     planned_minutes = forms.IntegerField(label="Length (minutes)", min_value=15, max_value=120)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, zone, **kwargs):
         super().__init__(*args, **kwargs)
+        self.zone = zone
         self.helper = form_helper(
             Row(Column("day"), Column("at"), Column("planned_minutes")), submit="Move the session"
         )
+
+    def clean(self):
+        cleaned = super().clean()
+        day, at = cleaned.get("day"), cleaned.get("at")
+        if day and at and not wall_time_exists(day, at, self.zone):
+            self.add_error(
+                "at",
+                f"{at:%H:%M} does not exist on {day.day} {day:%b %Y} in {self.zone.key}: the "
+                "clocks go forward that night. Choose another time.",
+            )
+        return cleaned
 
 
 class AttendanceForm(forms.Form):

@@ -1,6 +1,6 @@
 """Weekly appointment times in the clinic's time zone (pure functions, DST-safe)."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 
@@ -19,3 +19,10 @@ def weekly_starts(first_day: date, at: time, zone: ZoneInfo, count: int) -> list
 
 def local_datetime(day: date, at: time, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, at, tzinfo=zone)
+
+
+def wall_time_exists(day: date, at: time, zone: ZoneInfo) -> bool:
+    """False for a local time skipped when the clocks go forward (01:30 on the night a clock
+    jumps from 01:00 to 02:00): such a time would silently become another one."""
+    moment = datetime.combine(day, at, tzinfo=zone)
+    return moment.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == datetime.combine(day, at)

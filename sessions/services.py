@@ -288,6 +288,31 @@ def _check_changeable(session: TherapySession) -> None:
         raise ValidationError("This course is closed; its sessions can no longer change.")
 
 
+def _check_in_order(session: TherapySession, new_start: datetime) -> None:
+    """A moved session keeps its place among the course's sessions that are not cancelled:
+    session 2 after session 1 and before session 3, never on the same slot."""
+    course = session.course
+    zone = course.patient.clinic.zone
+
+    def on(moment: datetime) -> str:
+        local = timezone.localtime(moment, zone)
+        return f"{local.day} {local:%b %Y %H:%M}"
+
+    others = course.sessions.exclude(pk=session.pk).exclude(attendance=Attendance.CANCELLED)
+    before = others.filter(number__lt=session.number).order_by("-number").first()
+    after = others.filter(number__gt=session.number).order_by("number").first()
+    if before and new_start <= before.scheduled_start:
+        raise ValidationError(
+            {"day": f"Session {before.number} is on {on(before.scheduled_start)}: session "
+             f"{session.number} must come after it."}
+        )  # fmt: skip
+    if after and new_start >= after.scheduled_start:
+        raise ValidationError(
+            {"day": f"Session {after.number} is on {on(after.scheduled_start)}: session "
+             f"{session.number} must come before it (move session {after.number} first)."}
+        )  # fmt: skip
+
+
 @transaction.atomic
 def session_reschedule(
     *, request: HttpRequest, session: TherapySession, new_start: datetime, planned_minutes: int
@@ -296,6 +321,7 @@ def session_reschedule(
     _check_changeable(session)
     if session.attendance != Attendance.SCHEDULED:
         raise ValidationError("Only a session that is still scheduled can be moved.")
+    _check_in_order(session, new_start)
     session.scheduled_start = new_start
     session.planned_minutes = planned_minutes
     session.full_clean()

@@ -260,6 +260,7 @@ def session_reschedule(request, pk: int):
     local = timezone.localtime(session.scheduled_start, zone)
     form = RescheduleForm(
         request.POST or None,
+        zone=zone,
         initial={
             "day": local.date(),
             "at": local.time(),

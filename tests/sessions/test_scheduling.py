@@ -1,9 +1,10 @@
 from datetime import date, time
 from zoneinfo import ZoneInfo
 
+import pytest
 from django.utils import timezone
 
-from sessions.scheduling import first_weekday_on_or_after, weekly_starts
+from sessions.scheduling import first_weekday_on_or_after, wall_time_exists, weekly_starts
 from tests.conftest import open_course
 
 LONDON = ZoneInfo("Europe/London")
@@ -29,3 +30,17 @@ def test_course_books_its_sessions_in_the_clinic_time_zone(patient):
     assert {dt.hour for dt in local} == {10}  # across the end of summer time on 25 October
     assert {dt.weekday() for dt in local} == {0}
     assert local[0].date() == date(2026, 10, 19)
+
+
+@pytest.mark.parametrize(
+    ("zone", "day", "at", "exists"),
+    [
+        ("Europe/London", date(2027, 3, 28), time(1, 30), False),  # clocks go forward
+        ("Europe/London", date(2027, 3, 28), time(2, 30), True),
+        ("Europe/London", date(2026, 10, 25), time(1, 30), True),  # twice, but it exists
+        ("America/New_York", date(2027, 3, 14), time(2, 15), False),
+        ("America/New_York", date(2027, 3, 14), time(3, 15), True),
+    ],
+)
+def test_wall_time_exists(zone, day, at, exists):
+    assert wall_time_exists(day, at, ZoneInfo(zone)) is exists

@@ -119,14 +119,54 @@ def test_contract_form_refuses_going_below_held_sessions(client_for, therapist, 
 
 def test_reschedule_moves_the_session_in_clinic_time(client_for, therapist, course):
     session = course.sessions.get(number=8)
-    day = (timezone.localdate() + timedelta(days=60)).isoformat()
+    zone = therapist.clinic.zone
+    day = (timezone.localtime(session.scheduled_start, zone).date() + timedelta(days=2)).isoformat()
     client_for(therapist).post(
         reverse("sessions:session_reschedule", args=[session.pk]),
         {"day": day, "at": "16:15", "planned_minutes": "45"},
     )
     session.refresh_from_db()
-    local = timezone.localtime(session.scheduled_start, therapist.clinic.zone)
+    local = timezone.localtime(session.scheduled_start, zone)
     assert (local.date().isoformat(), local.strftime("%H:%M")) == (day, "16:15")
+
+
+@pytest.mark.parametrize(
+    ("weeks", "message"),
+    [
+        (-1, "Session 7 is on"),  # onto session 7's slot
+        (0, None),  # its own slot: allowed
+        (1, "Session 9 is on"),  # onto session 9's slot
+        (3, "Session 9 is on"),  # past session 9
+    ],
+)
+def test_a_moved_session_keeps_its_place_among_the_others(
+    client_for, therapist, course, weeks, message
+):
+    session = course.sessions.get(number=8)
+    zone = therapist.clinic.zone
+    moved = timezone.localtime(session.scheduled_start, zone) + timedelta(weeks=weeks)
+    response = client_for(therapist).post(
+        reverse("sessions:session_reschedule", args=[session.pk]),
+        {"day": moved.date().isoformat(), "at": moved.strftime("%H:%M"), "planned_minutes": "50"},
+    )
+    if message is None:
+        assert response.status_code == 302
+    else:
+        assert message in response.content.decode()
+        assert moved.date().isoformat() in response.content.decode()  # the input is kept
+
+
+def test_a_time_skipped_by_the_clocks_going_forward_is_refused(client_for, therapist, course):
+    session = course.sessions.get(number=8)
+    before = session.scheduled_start
+    # Europe/London (the test clinic) jumps from 01:00 to 02:00 on 28 March 2027.
+    response = client_for(therapist).post(
+        reverse("sessions:session_reschedule", args=[session.pk]),
+        {"day": "2027-03-28", "at": "01:30", "planned_minutes": "50"},
+    )
+    assert "01:30 does not exist on 28 Mar 2027" in response.content.decode()
+    session.refresh_from_db()
+    assert session.scheduled_start == before
 
 
 def test_phase_specific_note_form(client_for, therapist, patient):
