@@ -1,6 +1,6 @@
 """Reads of courses, sessions and measures, always scoped by ipt_clinic.accounts.access."""
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
 from ipt_clinic.accounts.access import clinical_owner_ids, editable_owner_ids, roster_clinic_id
@@ -120,13 +120,15 @@ def _next_session_start():
 
 
 def with_progress(courses: QuerySet[Course]) -> QuerySet[Course]:
-    """Annotate sessions held, next appointment and PHQ-9 baseline/latest: one query in all."""
+    """Annotate sessions held, next appointment (its start and number) and PHQ-9
+    baseline/latest: one query in all."""
     return courses.annotate(
         held_count=Count("sessions", filter=Q(sessions__attendance="attended"), distinct=True),
         happened_count=Count(
             "sessions", filter=Q(sessions__attendance__in=["attended", "no_show"]), distinct=True
         ),
         next_start=_next_session_start(),
+        next_number=Min("sessions__number", filter=Q(sessions__attendance="scheduled")),
         phq9_baseline=_first_phq9_total(),
         phq9_latest=_latest_phq9_total(),
     )

@@ -43,6 +43,7 @@ from django.utils import timezone
 
 from inventory.models import Area, ProblemArea, Relationship
 from sessions.models import Course, Measure, TherapySession
+from sessions.phases import session_at
 
 from .models import FlagThresholds
 
@@ -181,6 +182,7 @@ SESSION_FACTS = [
     "oldest_unsigned_start",
     "last_start",
     "next_start",
+    "next_number",
     "last_planned_start",
     "raised_count",
     "drift_count",
@@ -256,6 +258,7 @@ def _session_facts() -> tuple[dict, dict]:
         "next_start": Min(
             "sessions__scheduled_start", filter=Q(sessions__attendance=Attendance.SCHEDULED)
         ),
+        "next_number": Min("sessions__number", filter=Q(sessions__attendance=Attendance.SCHEDULED)),
         "last_planned_start": Max(
             "sessions__scheduled_start", filter=Q(sessions__number=F("planned_sessions"))
         ),
@@ -362,8 +365,12 @@ def fact_rows(courses: QuerySet[Course], fields: list[str]) -> list[FactRow]:
 
 
 def position_of(course) -> int:
-    """The session the course is at: the next one after those used up, within the contract."""
-    return min(course.happened_count + 1, course.planned_sessions)
+    """The session the course is at, as the course page says it."""
+    return session_at(
+        next_scheduled=course.next_number,
+        happened=course.happened_count,
+        planned=course.planned_sessions,
+    )
 
 
 def phase_code_of(course) -> str:

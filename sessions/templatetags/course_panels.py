@@ -6,7 +6,7 @@ from django.utils.safestring import mark_safe
 
 from .. import extensions
 from ..models import response_status
-from ..phases import phase_for
+from ..phases import phase_for, session_at
 from ..selectors import courses_of_patient
 
 register = template.Library()
@@ -35,8 +35,12 @@ def phase_of(number: int, planned: int) -> str:
 
 @register.filter
 def next_number(course) -> int:
-    """The session the course is at: held so far plus one, within the contract."""
-    return min((course.happened_count or 0) + 1, course.planned_sessions)
+    """The session the course is at (a course annotated by selectors.with_progress)."""
+    return session_at(
+        next_scheduled=course.next_number,
+        happened=course.happened_count or 0,
+        planned=course.planned_sessions,
+    )
 
 
 def _render_panels(context, panels, obj) -> str:

@@ -175,3 +175,25 @@ class TestCourseReview:
         assert response.status_code == 200
         assert b"Select a valid choice" in response.content
         assert not FidelityRating.objects.exists()
+
+
+def test_after_a_cancelled_session_the_course_is_at_its_next_booked_session(
+    client_for, therapist, supervisor
+):
+    patient = make_patient(therapist, family_name="Cancelled-Six")
+    course = open_course(patient, start=timezone.localdate() - timedelta(weeks=7) + timedelta(1))
+    for number in [1, 2, 3, 4, 5, 7]:
+        attend(course.sessions.get(number=number))
+    TherapySession.objects.filter(course=course, number=6).update(attendance="cancelled")
+    assert course.sessions.get(number=8).attendance == "scheduled"
+
+    def row_of(html: str) -> str:
+        start = html.index("Cancelled-Six")
+        return html[start : html.index("</tr>", start)]
+
+    dashboard = client_for(supervisor).get(reverse("supervisor_home")).content.decode()
+    home = client_for(therapist).get(reverse("therapist_home")).content.decode()
+    course_page = client_for(therapist).get(reverse("sessions:course", args=[course.pk]))
+    assert "8 of 12" in row_of(dashboard)
+    assert "8 of 12" in row_of(home)
+    assert "session 8 of 12" in course_page.content.decode()
