@@ -1,0 +1,29 @@
+// A form is sent once: a double click on its button (or Enter pressed twice) would otherwise
+// send it twice and, for a note, save it twice. The buttons are not disabled, because a
+// disabled button's name and value would be left out of the form (some forms have several
+// buttons that say which action is meant); a second submit is simply ignored. A form whose
+// answer is a download (the page stays) says so with data-download and is never held.
+const RELEASE_AFTER_MS = 10000; // in case the answer never replaces the page
+
+function release(form) {
+  delete form.dataset.sending;
+  form.removeAttribute("aria-busy");
+}
+
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || form.method.toLowerCase() !== "post") return;
+  if ("download" in form.dataset) return;
+  if (form.dataset.sending) {
+    event.preventDefault();
+    return;
+  }
+  form.dataset.sending = "true";
+  form.setAttribute("aria-busy", "true");
+  setTimeout(() => release(form), RELEASE_AFTER_MS);
+});
+
+// Back to a page kept in the browser's memory: its forms can be sent again.
+window.addEventListener("pageshow", (event) => {
+  if (event.persisted) document.querySelectorAll("form[data-sending]").forEach(release);
+});
