@@ -314,6 +314,7 @@ class Invitation(models.Model):
             models.CheckConstraint(
                 condition=Q(is_therapist=True) | Q(is_supervisor=True) | Q(is_clinic_admin=True),
                 name="invitation_has_a_role",
+                violation_error_message="Give the new member of staff at least one role.",
             ),
             models.CheckConstraint(
                 condition=Q(accepted_at__isnull=True) | Q(revoked_at__isnull=True),
@@ -343,8 +344,7 @@ class Invitation(models.Model):
 
     def clean(self) -> None:
         self.email = (self.email or "").strip().lower()
-        if not (self.is_therapist or self.is_supervisor or self.is_clinic_admin):
-            raise ValidationError("Give the new member of staff at least one role.")
+        # No role at all is refused by the invitation_has_a_role constraint, in words.
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

@@ -133,6 +133,7 @@ def test_existing_address_and_missing_role_are_refused_beside_the_fields(
     )
     html = response.content.decode()
     assert "at least one role" in html and 'value="new@clinic.test"' in html
+    assert "invitation_has_a_role" not in html  # the words, never the constraint's name
     assert not Invitation.objects.exists() and not mailoutbox
 
 
