@@ -118,6 +118,8 @@ def _course_context(request, course) -> dict:
     termination_raised = any(s.termination_raised for s in sessions)
     baseline = phq9[0].total if phq9 else None
     latest = phq9[-1].total if phq9 else None
+    by_pk = {session.pk: session for session in sessions}
+    risk = [by_pk[m.session_id] for m in phq9 if m.self_harm_positive and m.session_id in by_pk]
     return {
         "nav": "patients",
         "course": course,
@@ -130,7 +132,9 @@ def _course_context(request, course) -> dict:
         "phq9_baseline": baseline,
         "phq9_latest": latest,
         "outcome": response_status(baseline, latest),
-        "risk_sessions": [m.session for m in phq9 if m.self_harm_positive and m.session_id],
+        # Item 9 above 0: sessions still without a risk check, and those with one.
+        "risk_sessions": [s for s in risk if not s.risk_check_note],
+        "risk_checked_sessions": [s for s in risk if s.risk_check_note],
         "chart": measure_chart(course.planned_sessions, measures),
         "prompt_termination": (
             course.is_open
@@ -330,6 +334,9 @@ def session_attendance(request, pk: int):
 @role_required(Role.THERAPIST)
 def session_note(request, pk: int):
     session = session_get_for_edit(request.user, pk)
+    if session.is_signed:
+        messages.info(request, "This note is signed: it changes only by an amendment.")
+        return redirect("sessions:session_amend", pk=session.pk)
     phase = session.phase
     form_class = note_form_class(PHASE_NOTE_FIELDS[phase] + COMMON_NOTE_FIELDS)
     form = form_class(request.POST or None, instance=session)

@@ -265,9 +265,38 @@ def test_course_page_shows_the_risk_banner_and_badges(client_for, therapist, pat
         kind="phq9",
         answers={**{f"item_{n}": 0 for n in range(1, 9)}, "item_9": 1},
     )
-    html = client_for(therapist).get(reverse("sessions:course", args=[course.pk])).content.decode()
+    client = client_for(therapist)
+    url = reverse("sessions:course", args=[course.pk])
+    html = client.get(url).content.decode()
     assert "PHQ-9 item 9 (thoughts of self-harm) was above 0" in html
+    assert "no risk check is recorded" in html
     assert "remission" in html and "response" in html  # 18 -> 1
+    session_html = client.get(reverse("sessions:session", args=[session.pk])).content.decode()
+    assert "not recorded yet" in session_html
+
+    services.session_note_save(
+        request=request_as(therapist),
+        session=session,
+        fields={"risk_check_note": "No plans or intent; safety plan reviewed."},
+    )
+    html = client.get(url).content.decode()
+    assert "no risk check is recorded" not in html
+    assert "the risk check is recorded" in html
+    session_html = client.get(reverse("sessions:session", args=[session.pk])).content.decode()
+    assert "not recorded yet" not in session_html
+    assert "the risk check is recorded in the note" in session_html
+
+
+def test_a_signed_note_is_not_offered_for_editing(client_for, therapist, first_session):
+    attend(first_session)
+    request = request_as(therapist)
+    services.session_note_save(
+        request=request, session=first_session, fields={"progress_note": "Note."}
+    )
+    services.session_sign(request=request, session=first_session)
+    response = client_for(therapist).get(reverse("sessions:session_note", args=[first_session.pk]))
+    assert response.status_code == 302
+    assert response.url == reverse("sessions:session_amend", args=[first_session.pk])
 
 
 def test_termination_prompt_from_session_n_minus_4(client_for, therapist, patient):
