@@ -31,6 +31,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email import policy as email_policy
 from functools import cache
 
 from django.conf import settings
@@ -116,6 +117,16 @@ def calendar_entry(message: ReminderMessage) -> str:
     return "\r\n".join(lines) + "\r\n"
 
 
+class _ReminderEmail(EmailMultiAlternatives):
+    """Python's email package folds headers at 78 characters, and writes a long word it cannot
+    fold (the opt-out URL of List-Unsubscribe) as RFC 2047 encoded words, in which mail
+    programs no longer see a URL, so their unsubscribe button would not work. Lines of up to
+    998 characters are what RFC 5322 allows."""
+
+    def message(self, *, policy=email_policy.default):
+        return super().message(policy=policy.clone(max_line_length=998))
+
+
 class EmailChannel:
     name = "email"
 
@@ -125,7 +136,7 @@ class EmailChannel:
     def build(self, *, to: str, message: ReminderMessage) -> EmailMultiAlternatives:
         context = message.context
         subject = render_to_string("sessions/reminders/email_subject.txt", context)
-        email = EmailMultiAlternatives(
+        email = _ReminderEmail(
             subject=" ".join(subject.split()),
             body=render_to_string("sessions/reminders/email.txt", context),
             to=[to],

@@ -512,3 +512,29 @@ def reminder_key_of(message) -> str:
             return message.extra_headers[name]
 
     return reminder_key(Headers())
+
+
+def test_the_opt_out_header_is_a_plain_url_however_long():
+    """As sent over SMTP: an RFC 2047-encoded List-Unsubscribe is not a URL to mail programs,
+    which then offer no one-click unsubscribe."""
+    import email.policy
+    from zoneinfo import ZoneInfo
+
+    from sessions.channels import EmailChannel, ReminderMessage
+
+    starts = datetime(2026, 12, 1, 10, 0, tzinfo=ZoneInfo("Europe/London"))
+    url = "https://appointments.clinic-with-a-long-name.example.org/reminders/stop/" + "k" * 90
+    message = ReminderMessage(
+        clinic_name="Test Clinic",
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=50),
+        contact_phone="020 7946 0000",
+        contact_email="",
+        opt_out_url=url,
+        calendar_uid="uid@appointments",
+        calendar_sequence=1,
+    )
+    built = EmailChannel().build(to="someone@example.org", message=message)
+    raw = built.message(policy=email.policy.SMTP).as_bytes()  # as Django's SMTP backend does
+    assert f"\r\nList-Unsubscribe: <{url}>\r\n".encode() in raw
+    assert b"=?utf-8?" not in raw
