@@ -20,7 +20,11 @@ from ipt_clinic.accounts.access import (
 )
 from ipt_clinic.accounts.audit import Action, audit_record
 from ipt_clinic.caseload.flags import raised_flags
-from ipt_clinic.caseload.selectors import own_flagged_courses, recent_supervision_notes
+from ipt_clinic.caseload.selectors import (
+    notes_needing_revision,
+    own_flagged_courses,
+    recent_supervision_notes,
+)
 from sessions.selectors import open_courses_for_home
 
 
@@ -50,6 +54,7 @@ def therapist_home(request):
                 (c, [(f, f.explain(thresholds)) for f in raised_flags(c)]) for c in flagged
             ],
             "supervision_notes": recent_supervision_notes(request.user),
+            "revisions": notes_needing_revision(request.user),
             "supervisors": supervisors_of(request.user),
             "today": _clinic_today(request.user),
             "zone": request.user.clinic.zone,

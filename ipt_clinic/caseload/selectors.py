@@ -12,7 +12,7 @@ from sessions.models import Course, TherapySession
 from sessions.selectors import courses_editable_by, courses_for, sessions_for
 
 from .flags import DERIVED, FACTS, FLAGS_BY_CODE, FactRow, flagged_rows, with_flags
-from .models import FlagThresholds, SupervisionNote
+from .models import FlagThresholds, NoteReview, SupervisionNote
 
 PHASES = ["initial", "middle", "termination"]
 
@@ -137,6 +137,19 @@ def own_flagged_courses(user) -> tuple[list[Course], FlagThresholds]:
     courses = with_flags(courses_editable_by(user).open(), thresholds).select_related("patient")
     flagged = [course for course in courses if course.flag_count]
     return sorted(flagged, key=lambda c: (-c.flag_severity, c.pk)), thresholds
+
+
+def notes_needing_revision(user):
+    """The therapist's own signed notes a supervisor sent back for revision, oldest first:
+    they stay listed until the supervisor co-signs (after the therapist's amendment)."""
+    return (
+        NoteReview.objects.filter(
+            session__course__in=courses_editable_by(user),
+            status=NoteReview.Status.NEEDS_REVISION,
+        )
+        .select_related("reviewer", "session__course__patient")
+        .order_by("updated_at", "pk")
+    )
 
 
 def recent_supervision_notes(user, limit: int = 5):

@@ -151,6 +151,20 @@ class TestCourseReview:
         assert NoteReview.objects.get().status == "co_signed"
         assert AuditEvent.objects.filter(action="sign", user=supervisor).exists()
 
+    def test_a_note_sent_back_waits_on_the_therapist_home_until_co_signed(
+        self, client_for, supervisor, therapist, signed
+    ):
+        url = reverse("caseload:note_review", args=[signed.pk])
+        client_for(supervisor).post(
+            url, {"status": "needs_revision", "comment": "Record the risk discussion."}
+        )
+        home = client_for(therapist).get(reverse("therapist_home")).content.decode()
+        assert "Note sent back for revision" in home
+        assert "Record the risk discussion." in home
+        client_for(supervisor).post(url, {"status": "co_signed", "comment": "Thanks."})
+        home = client_for(therapist).get(reverse("therapist_home")).content.decode()
+        assert "Note sent back for revision" not in home
+
     def test_review_page_never_shows_private_notes(self, client_for, supervisor, signed):
         html = client_for(supervisor).get(reverse("sessions:session", args=[signed.pk]))
         assert b"PRIVATE-CANARY" not in html.content

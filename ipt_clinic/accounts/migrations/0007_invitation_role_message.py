@@ -4,15 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0006_invitations'),
+        ("accounts", "0006_invitations"),
     ]
 
     operations = [
         migrations.AlterConstraint(
-            model_name='invitation',
-            name='invitation_has_a_role',
-            constraint=models.CheckConstraint(condition=models.Q(('is_therapist', True), ('is_supervisor', True), ('is_clinic_admin', True), _connector='OR'), name='invitation_has_a_role', violation_error_message='Give the new member of staff at least one role.'),
+            model_name="invitation",
+            name="invitation_has_a_role",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("is_therapist", True),
+                    ("is_supervisor", True),
+                    ("is_clinic_admin", True),
+                    _connector="OR",
+                ),
+                name="invitation_has_a_role",
+                violation_error_message="Give the new member of staff at least one role.",
+            ),
         ),
     ]
