@@ -7,6 +7,7 @@ from datetime import date
 CIRCLE_SIZE = 560
 RING_RADII = {1: 95, 2: 175, 3: 255}  # outer edge of each ring
 CENTRE = CIRCLE_SIZE / 2
+LABEL_CHARACTERS = 16  # a longer name is cut short in the drawing
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,16 @@ class PlacedPerson:
     anchor: str
     linked: bool
     deceased: bool
+
+    @property
+    def label(self) -> str:
+        """The name as drawn: a long one is cut short (the list beside it and the dot's
+        tooltip give it whole), so that it stays inside the drawing."""
+        return shorten(self.name, LABEL_CHARACTERS)
+
+
+def shorten(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
 
 
 def closeness_circle(people, linked_ids: set[int]) -> dict:
@@ -97,7 +108,7 @@ def timeline(events, phq9, *, start: date, end: date) -> dict:
             TimelineMark(
                 x=x_of(event.occurred_on),
                 y=AXIS_Y - 30 - 28 * level,
-                label=event.description[:38] + ("…" if len(event.description) > 38 else ""),
+                label=shorten(event.description, 39),
                 when=event.occurred_on,
                 kind=event.kind,
                 mood=event.mood_effect,
