@@ -102,6 +102,8 @@ def reminders_plan(
             row.channel = ""
             if send_at > now:
                 row.state, row.reason = State.PENDING, ""
+            elif session.scheduled_start <= now:
+                row.state, row.reason = State.SKIPPED, "the session was already past when booked"
             else:
                 row.state = State.SKIPPED
                 row.reason = f"booked less than {hours} hours ahead"

@@ -53,6 +53,9 @@ def test_past_sessions_booked_retrospectively_get_no_pending_reminders(patient):
     past = Reminder.objects.filter(session__scheduled_start__lt=NOW)
     assert past.count() == 8
     assert set(past.values_list("state", flat=True)) == {State.SKIPPED}
+    assert set(past.values_list("reason", flat=True)) == {
+        "the session was already past when booked"
+    }
     assert course.sessions.filter(scheduled_start__gt=NOW).count() == 8
 
 
