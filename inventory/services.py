@@ -288,6 +288,32 @@ def session_focus_save(
 
 
 @transaction.atomic
+def _check_review_timing(review: TerminationReview) -> None:
+    """The review belongs to the termination phase: a session of that phase has taken place
+    or is the next one booked. It is dated between the course's start and today."""
+    course = review.course
+    termination = [n for n in range(1, course.planned_sessions + 1)
+                   if course.phase_of(n) == Phase.TERMINATION]  # fmt: skip
+    happened = course.sessions.happened().filter(number__in=termination).exists()
+    next_booked = (
+        course.sessions.filter(attendance=TherapySession.Attendance.SCHEDULED)
+        .order_by("number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    if not happened and next_booked not in termination:
+        raise ValidationError(
+            f"The termination review belongs to the termination phase, which begins at "
+            f"session {termination[0]}. Raise the end of treatment in the sessions before it."
+        )
+    today = timezone.localdate(timezone=course.patient.clinic.zone)
+    if review.reviewed_on and not course.start_date <= review.reviewed_on <= today:
+        raise ValidationError(
+            {"reviewed_on": f"Between the course's start ({course.start_date.day} "
+             f"{course.start_date:%b %Y}) and today."}
+        )  # fmt: skip
+
+
 def termination_review_save(
     *, request: HttpRequest, review: TerminationReview
 ) -> TerminationReview:
@@ -295,6 +321,7 @@ def termination_review_save(
     created = review.pk is None
     review.recorded_by = request.user
     review.full_clean()
+    _check_review_timing(review)
     review.save()
     course_audit(request, Action.CREATE if created else Action.UPDATE, review, review.course)
     return review

@@ -212,3 +212,36 @@ def test_monthly_maintenance_needs_a_frequency(course, therapist):
     with pytest.raises(ValidationError) as error:
         services.termination_review_save(request=request_as(therapist), review=review)
     assert "maintenance_frequency" in error.value.message_dict
+
+
+def test_a_termination_review_waits_for_the_termination_phase_and_a_sensible_date(
+    patient, therapist
+):
+    course = open_course(patient, start=timezone.localdate() - timedelta(weeks=2))
+    attend(course.sessions.get(number=1))
+    request = request_as(therapist)
+
+    def review(**fields):
+        return TerminationReview(
+            course=course,
+            gains_reviewed="g",
+            feelings_about_ending="f",
+            ipos_patient=4,
+            ipos_therapist=3,
+            warning_symptoms="w",
+            relapse_plan="r",
+            maintenance="none",
+            **fields,
+        )
+
+    with pytest.raises(ValidationError, match="begins at session 10"):
+        services.termination_review_save(request=request, review=review())
+    for number in range(2, 11):  # sessions 2-3 past; the contract shortened to reach 10
+        course.sessions.filter(number=number).update(scheduled_start=timezone.now())
+        attend(course.sessions.get(number=number))
+    with pytest.raises(ValidationError, match="Between the course's start"):
+        services.termination_review_save(
+            request=request, review=review(reviewed_on=course.start_date - timedelta(days=1))
+        )
+    services.termination_review_save(request=request, review=review())
+    assert TerminationReview.objects.filter(course=course).exists()

@@ -71,9 +71,7 @@ def test_future_life_event_is_refused_with_its_text_kept(client_for, therapist, 
     assert not LifeEvent.objects.exists()
 
 
-def test_event_linked_to_a_person_of_this_inventory_is_saved(
-    client_for, therapist, course, people
-):
+def test_event_linked_to_a_person_of_this_inventory_is_saved(client_for, therapist, course, people):
     response = client_for(therapist).post(
         reverse("inventory:timeline", args=[course.pk]),
         {
