@@ -1,5 +1,6 @@
 """Cross-cutting response handling."""
 
+from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
 
 
@@ -15,4 +16,19 @@ class NoStoreMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         add_never_cache_headers(response)
+        return response
+
+
+class MethodNotAllowedPageMiddleware:
+    """A button's URL opened in the browser (a bookmark, a reload of an action) answers 405
+    with a page that says what happened, instead of Django's empty response."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 405 and not response.content:
+            response.content = render_to_string("405.html", request=request)
+            response["Content-Type"] = "text/html; charset=utf-8"
         return response

@@ -105,6 +105,7 @@ MIDDLEWARE = [
     "ipt_clinic.accounts.middleware.SignInSessionTimeoutMiddleware",
     "ipt_clinic.accounts.two_factor.TwoFactorGateMiddleware",
     "ipt_clinic.middleware.NoStoreMiddleware",
+    "ipt_clinic.middleware.MethodNotAllowedPageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Axes last: it turns a lockout raised during authentication into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -364,7 +365,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"refusals": {"()": "ipt_clinic.log_filters.RefusalsWithoutTraceback"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["refusals"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("IPT_LOG_LEVEL", "INFO")},
     "loggers": {
         # Axes logs usernames of failed attempts; the audit trail already records them.

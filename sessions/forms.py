@@ -331,12 +331,13 @@ class HandoverForm(forms.Form):
         patient = course.patient
         label = (
             f"{patient.family_name}, {patient.given_name} ({patient.record_number}): "
-            f"course {course.get_status_display()} from {course.start_date:%d %b %Y}"
+            f"course {course.get_status_display()} from {course.start_date.day} "
+            f"{course.start_date:%b %Y}"
         )
         next_start = getattr(course, "next_start", None)
         if next_start:
             local = timezone.localtime(next_start, self.zone)
-            label += f", next appointment {local:%a %d %b %H:%M}"
+            label += f", next appointment {local:%a} {local.day} {local:%b %H:%M}"
         return label
 
     @staticmethod

@@ -177,7 +177,7 @@ def invitation_accept(*, request: HttpRequest, invitation: Invitation, password:
         request=request,
         user=user,
         obj=user,
-        detail=f"joined by invitation {invitation.pk} from {invitation.invited_by_id}",
+        detail=f"joined by an invitation from {invitation.invited_by.full_name}",
     )
     return user
 

@@ -130,7 +130,7 @@ def staff_deactivate(request, pk: int):
         ended = services.staff_deactivate(request=request, person=person)
     except ValidationError as error:
         for problem in error.messages:
-            messages.error(request, f"{person.full_name} is still active. {problem}")
+            messages.error(request, f"Not deactivated. {problem}")
     else:
         messages.success(
             request,

@@ -54,7 +54,7 @@ def note_review_save(
         Action.UPDATE if status != "co_signed" else Action.SIGN,
         session,
         session.course,
-        detail=f"note review {status}",
+        detail=f"note review: {NoteReview.Status(status).label}",
     )
     return review
 
