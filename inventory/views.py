@@ -259,6 +259,8 @@ def formulation(request, course_pk: int):
             else:
                 messages.success(request, "Formulation saved.")
                 return redirect("inventory:formulation", course_pk=course.pk)
+        else:
+            _add_area_rule_errors(form, course)
     _audit_view(request, current or course, course, detail="formulation")
     return render(
         request,
@@ -275,6 +277,31 @@ def formulation(request, course_pk: int):
             "has_deceased": any(p.deceased for p in people),
         },
     )
+
+
+AREA_RULE_FIELDS = [
+    "primary_area",
+    "primary_person",
+    "secondary_area",
+    "secondary_person",
+    "no_other_area_confirmed",
+]
+
+
+def _add_area_rule_errors(form, course) -> None:
+    """A form refused for another field (a date, say) also shows what the problem-area rules
+    say, so that every error comes in one round rather than one after another."""
+    if any(name in form.errors for name in AREA_RULE_FIELDS) or not form.choice("primary"):
+        return
+    try:
+        services.check_formulation_rules(
+            course=course,
+            primary=form.choice("primary"),
+            secondary=form.choice("secondary"),
+            no_other_area_confirmed=form.cleaned_data.get("no_other_area_confirmed", False),
+        )
+    except ValidationError as error:
+        add_service_errors(form, error)
 
 
 @role_required(*CLINICAL_ROLES)

@@ -119,6 +119,24 @@ def test_formulation_errors_sit_beside_their_fields(client_for, therapist, cours
     assert not ProblemArea.objects.exists()
 
 
+def test_formulation_errors_come_all_at_once(client_for, therapist, course, people):
+    response = client_for(therapist).post(
+        reverse("inventory:formulation", args=[course.pk]),
+        {
+            "text": "Kept formulation",
+            "primary_area": "grief",
+            "primary_person": people["friend"].pk,  # living
+            "secondary_area": "grief",  # the same as the primary
+            "agreed_on": (timezone.localdate() + timedelta(days=3)).isoformat(),  # future
+        },
+    )
+    html = response.content.decode()
+    assert "The date cannot be in the future." in html
+    assert "For grief, choose a person marked as deceased." in html
+    assert "The secondary area must differ from the primary one." in html
+    assert not ProblemArea.objects.exists()
+
+
 def test_supervisor_reads_but_cannot_write(client_for, supervisor, course, people):
     client = client_for(supervisor)
     html = client.get(reverse("inventory:inventory", args=[course.pk])).content.decode()
