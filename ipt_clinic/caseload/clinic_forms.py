@@ -2,6 +2,8 @@
 
 import zoneinfo
 from datetime import date
+from functools import cache
+from pathlib import Path
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Fieldset, Layout, Row, Submit
@@ -9,27 +11,46 @@ from django import forms
 
 from ipt_clinic.accounts.audit import Action, Outcome
 from ipt_clinic.accounts.models import Clinic
+from ipt_clinic.forms import DateInput
 from patients.models import phone_validator
 
 from .models import FlagThresholds
 
-TIMEZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
+ZONE_TABLE = Path("/usr/share/zoneinfo/zone.tab")
+
+
+@cache
+def _zone_names() -> tuple[str, ...]:
+    """The zones a clinic chooses from: the tz database's table of one zone per country or
+    region (zone.tab: Europe/Oslo, Asia/Kolkata), without the old aliases that
+    available_timezones() also names (Asia/Calcutta, Africa/Asmera, US/Eastern). Without the
+    table on this system: every zone Python knows."""
+    known = zoneinfo.available_timezones()
+    try:
+        lines = ZONE_TABLE.read_text().splitlines()
+    except OSError:
+        return tuple(sorted(known))
+    names = {line.split("\t")[2] for line in lines if line and not line.startswith("#")}
+    return tuple(sorted((names & known) | {"UTC"}))
+
+
+def timezone_choices(current: str = "") -> list[tuple[str, str]]:
+    """The choices, with the clinic's current zone kept even if it is an alias."""
+    names = _zone_names()
+    if current and current not in names:
+        names = tuple(sorted({*names, current}))
+    return [(name, name) for name in names]
+
+
 # Dates a report may ask about; beyond them a date is a typing slip.
 EARLIEST_REPORT_DATE = date(2000, 1, 1)
 LATEST_REPORT_DATE = date(2100, 12, 31)
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
 class ClinicSettingsForm(forms.ModelForm):
     timezone = forms.ChoiceField(
         label="Time zone",
-        choices=TIMEZONE_CHOICES,
+        choices=timezone_choices,
         help_text="Appointments, reminders and the audit report are shown in this time zone.",
         widget=forms.Select(attrs={"class": "form-select"}),
     )
@@ -70,6 +91,7 @@ class ClinicSettingsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["timezone"].choices = timezone_choices(self.instance.timezone)
         self.fields["contact_phone"].validators.append(phone_validator)
         self.helper = FormHelper()
         self.helper.form_tag = False

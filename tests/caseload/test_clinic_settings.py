@@ -106,3 +106,22 @@ def test_settings_are_for_clinic_admins_only(client_for, therapist, supervisor):
     for user in (therapist, supervisor):
         assert client_for(user).post(URL, valid(name="Hijacked")).status_code == 403
     assert Clinic.objects.filter(name="Hijacked").count() == 0
+
+
+def test_time_zones_offered_are_the_current_names_and_the_clinics_own(tmp_path, monkeypatch):
+    from ipt_clinic.caseload import clinic_forms
+
+    table = tmp_path / "zone.tab"
+    table.write_text(
+        "# comment\nIN\t+2232+08822\tAsia/Kolkata\nNO\t+5955+01045\tEurope/Oslo\n"
+        "XX\t+0000+00000\tNot/AZone\n"
+    )
+    monkeypatch.setattr(clinic_forms, "ZONE_TABLE", table)
+    clinic_forms._zone_names.cache_clear()
+    try:
+        names = [name for name, _ in clinic_forms.timezone_choices()]
+        assert names == ["Asia/Kolkata", "Europe/Oslo", "UTC"]  # known zones only, plus UTC
+        kept = [name for name, _ in clinic_forms.timezone_choices("Asia/Calcutta")]
+        assert "Asia/Calcutta" in kept  # a clinic already on an old alias keeps it
+    finally:
+        clinic_forms._zone_names.cache_clear()
