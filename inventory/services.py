@@ -287,7 +287,6 @@ def session_focus_save(
     return focus
 
 
-@transaction.atomic
 def _check_review_timing(review: TerminationReview) -> None:
     """The review belongs to the termination phase: a session of that phase has taken place
     or is the next one booked. It is dated between the course's start and today."""
@@ -314,6 +313,7 @@ def _check_review_timing(review: TerminationReview) -> None:
         )  # fmt: skip
 
 
+@transaction.atomic
 def termination_review_save(
     *, request: HttpRequest, review: TerminationReview
 ) -> TerminationReview:

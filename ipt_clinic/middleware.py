@@ -1,6 +1,7 @@
 """Cross-cutting response handling."""
 
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
 
@@ -32,3 +33,19 @@ class MethodNotAllowedPageMiddleware:
             response.content = render_to_string("405.html", request=request)
             response["Content-Type"] = "text/html; charset=utf-8"
         return response
+
+
+class ClinicTimeZoneMiddleware:
+    """A signed-in member of staff works in their clinic's time zone: "today" (a form's
+    default date, the "not in the future" checks) and times shown without an explicit zone
+    are the clinic's, not the server's (UTC)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and user.clinic_id:
+            with timezone.override(user.clinic.zone):
+                return self.get_response(request)
+        return self.get_response(request)

@@ -37,6 +37,8 @@ def patient_archive(*, request: HttpRequest, patient: Patient) -> Patient:
     """Archive instead of delete: the record stays, out of the everyday caseload. A patient
     in treatment is not archived: their course is completed or ended first, which also
     cancels its remaining sessions and reminders."""
+    # The patient's row, locked: a course opened at the same moment waits, or is seen here.
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if patient.courses.open().exists():  # Course's manager, through the reverse relation
         raise ValidationError(
             f"{patient.full_name} has an open course: complete it or end it early first "

@@ -15,7 +15,9 @@ advisory counts, not only high severity: PyPI does not say the severity); 2 when
 be reached.
 """
 
+import http.client
 import json
+import re
 import sys
 import urllib.error
 import urllib.request
@@ -41,16 +43,27 @@ class Finding:
 
 
 def fetch(path: str) -> dict | None:
-    """PyPI's JSON at `path`; None when PyPI answers 404."""
+    """PyPI's JSON at `path`; None when PyPI answers 404. Anything but a JSON document (an
+    error page, a cut-off answer) is Unreachable, never taken for an answer."""
     try:
         with urllib.request.urlopen(f"{PYPI}/{path}/json", timeout=TIMEOUT) as response:  # noqa: S310 - fixed https URL
-            return json.load(response)
+            document = json.load(response)
     except urllib.error.HTTPError as error:
         if error.code == 404:
             return None
         raise Unreachable(f"{path}: HTTP {error.code}") from error
-    except (urllib.error.URLError, TimeoutError, OSError) as error:
+    except (urllib.error.URLError, TimeoutError, OSError, http.client.HTTPException) as error:
         raise Unreachable(f"{path}: {error}") from error
+    except ValueError as error:  # not JSON
+        raise Unreachable(f"{path}: not a JSON answer ({error})") from error
+    if not isinstance(document, dict) or "info" not in document:
+        raise Unreachable(f"{path}: not PyPI's JSON")
+    return document
+
+
+def canonical(name: str) -> str:
+    """PEP 503: the name PyPI files a project under."""
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def advisories(document: dict) -> list[str]:
@@ -81,7 +94,7 @@ def installed() -> list[tuple[str, str]]:
     for distribution in metadata.distributions():
         name = distribution.metadata["Name"]
         if name:
-            found[name.lower()] = distribution.version
+            found[canonical(name)] = distribution.version
     return sorted(found.items())
 
 

@@ -269,7 +269,7 @@ class PrivateNoteForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = form_helper("text", submit="Save private note")
+        self.helper = form_helper("text", submit="Save private note", form_tag=False)
 
 
 class AmendmentForm(forms.ModelForm):

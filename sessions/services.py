@@ -55,6 +55,8 @@ def course_open(
 
     `baseline` maps a measure kind to its item answers, taken at the assessment.
     """
+    # The patient's row, locked: archiving at the same moment waits, then sees this course.
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if patient.is_archived:
         raise ValidationError("Restore the patient from the archive before opening a course.")
     if Course.objects.filter(patient=patient).open().exists():
@@ -202,9 +204,11 @@ def _check_end_date(course: Course, ended_on: date) -> None:
     """A course ends no later than today and no earlier than its start or its last session
     that took place (dates in the clinic's time zone)."""
     zone = course.patient.clinic.zone
-    if ended_on > timezone.localdate(timezone=zone):
+    today = timezone.localdate(timezone=zone)
+    if ended_on > today:
         raise ValidationError({"ended_on": "A course ends today or earlier."})
-    if ended_on < course.start_date:
+    # A course booked to start later may end before it starts (the patient withdrew).
+    if ended_on < min(course.start_date, today):
         raise ValidationError(
             {"ended_on": f"The course started on {course.start_date:%-d %b %Y}: it cannot end "
              "before."}
@@ -317,6 +321,7 @@ def _check_in_order(session: TherapySession, new_start: datetime) -> None:
 def session_reschedule(
     *, request: HttpRequest, session: TherapySession, new_start: datetime, planned_minutes: int
 ) -> TherapySession:
+    _locked_course(session.course)  # two moves in one course at once keep their order
     session = _locked(session)
     _check_changeable(session)
     if session.attendance != Attendance.SCHEDULED:

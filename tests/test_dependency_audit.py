@@ -62,3 +62,28 @@ def test_exit_status_is_1_with_a_vulnerability_0_without_and_2_offline(answers, 
     assert dependency_audit.main() == 0
     answers["lib/1.0"] = dependency_audit.Unreachable("lib/1.0: timed out")
     assert dependency_audit.main() == 2
+
+
+class _Answer:
+    def __init__(self, body: bytes):
+        self.body = body
+
+    def __enter__(self):
+        import io
+
+        return io.BytesIO(self.body)
+
+    def __exit__(self, *exc):
+        return False
+
+
+@pytest.mark.parametrize("body", [b"<html>mirror error</html>", b'{"message": "no"}', b'{"info'])
+def test_an_answer_that_is_not_pypis_json_is_unreachable_not_a_finding(monkeypatch, body):
+    monkeypatch.setattr(dependency_audit.urllib.request, "urlopen", lambda *a, **k: _Answer(body))
+    with pytest.raises(dependency_audit.Unreachable):
+        dependency_audit.fetch("lib/1.0")
+
+
+def test_names_are_filed_as_pypi_files_them():
+    assert dependency_audit.canonical("Django_OTP") == "django-otp"
+    assert dependency_audit.canonical("zope.interface") == "zope-interface"

@@ -115,3 +115,14 @@ def test_the_page_shown_again_is_audited_as_a_view(client_for, supervisor, cours
     assert AuditEvent.objects.filter(
         user=supervisor, action="view", patient_id=course.patient_id
     ).exists()
+
+
+def test_after_a_rejected_goal_the_area_form_still_posts_to_the_area(
+    client_for, therapist, dispute
+):
+    response = client_for(therapist).post(
+        reverse("inventory:goal_add", args=[dispute.pk]), {"text": "", "status": "open"}
+    )
+    assert response.status_code == 400
+    area_url = reverse("inventory:problem_area", args=[dispute.pk])
+    assert f'action="{area_url}"' in response.content.decode()

@@ -1,6 +1,10 @@
-"""Helpers for signing in with an email address."""
+"""Signing in: the email address of an attempt, and the backend that loads the user."""
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
+
+UserModel = get_user_model()
 
 
 def normalised_login_email(request: HttpRequest, credentials: dict | None) -> str:
@@ -12,3 +16,12 @@ def normalised_login_email(request: HttpRequest, credentials: dict | None) -> st
     if not raw and request is not None and request.method == "POST":
         raw = request.POST.get("username", "")
     return str(raw).strip().lower()[:254]
+
+
+class ClinicModelBackend(ModelBackend):
+    """Django's model backend, loading the signed-in user with their clinic in one query:
+    every request needs the clinic (its time zone, its name in the page header)."""
+
+    def get_user(self, user_id):
+        user = UserModel._default_manager.select_related("clinic").filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None

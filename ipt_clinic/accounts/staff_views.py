@@ -224,7 +224,7 @@ def invitation_accept(request, token: str):
             )
         except services.InvitationUnusable as unusable:
             return _unusable(request, unusable)
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="ipt_clinic.accounts.auth.ClinicModelBackend")
         messages.success(request, f"Welcome to {invitation.clinic.name}, {user.get_short_name()}.")
         return redirect("home")
     return render(

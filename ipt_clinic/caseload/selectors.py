@@ -2,13 +2,13 @@
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from ipt_clinic.accounts.access import supervisees_for
 from ipt_clinic.accounts.models import User
-from sessions.models import Course, TherapySession
+from sessions.models import Amendment, Course, TherapySession
 from sessions.selectors import courses_editable_by, courses_for, sessions_for
 
 from .flags import DERIVED, FACTS, FLAGS_BY_CODE, FactRow, flagged_rows, with_flags
@@ -141,12 +141,17 @@ def own_flagged_courses(user) -> tuple[list[Course], FlagThresholds]:
 
 def notes_needing_revision(user):
     """The therapist's own signed notes a supervisor sent back for revision, oldest first:
-    they stay listed until the supervisor co-signs (after the therapist's amendment)."""
+    they stay listed until the supervisor co-signs; `amended` once the therapist has added
+    an amendment since the review."""
+    amended_since = Amendment.objects.filter(
+        session=OuterRef("session"), created_at__gt=OuterRef("updated_at")
+    )
     return (
         NoteReview.objects.filter(
             session__course__in=courses_editable_by(user),
             status=NoteReview.Status.NEEDS_REVISION,
         )
+        .annotate(amended=Exists(amended_since))
         .select_related("reviewer", "session__course__patient")
         .order_by("updated_at", "pk")
     )

@@ -126,7 +126,9 @@ def note_review(request, pk: int):
             messages.success(request, "Review of the note saved.")
             return redirect("sessions:session", pk=session.pk)
     keep_rejected(request, "note_review", form)
-    messages.error(request, "The review was not saved: see the form below.")
+    # The reasons themselves too: the form is not on the page when the note is not signed.
+    problems = " ".join(form.non_field_errors()) or "see the form below."
+    messages.error(request, f"The review was not saved: {problems}")
     return session_page(request, session, status=400)
 
 

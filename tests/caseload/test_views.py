@@ -160,7 +160,15 @@ class TestCourseReview:
         )
         home = client_for(therapist).get(reverse("therapist_home")).content.decode()
         assert "Note sent back for revision" in home
-        assert "Record the risk discussion." in home
+        assert "Record the risk discussion." in home and "Add an amendment." in home
+        session_services.session_amend(
+            request=request_as(therapist),
+            session=signed,
+            reason="Supervisor's review",
+            text="Risk discussed: no plans or intent.",
+        )
+        home = client_for(therapist).get(reverse("therapist_home")).content.decode()
+        assert "Amended: waiting for the supervisor" in home
         client_for(supervisor).post(url, {"status": "co_signed", "comment": "Thanks."})
         home = client_for(therapist).get(reverse("therapist_home")).content.decode()
         assert "Note sent back for revision" not in home

@@ -366,3 +366,37 @@ def test_opening_a_session_form_is_audited_as_a_view(
     assert AuditEvent.objects.filter(
         action="view", object_id=str(first_session.pk), patient_id=first_session.course.patient_id
     ).exists()
+
+
+def test_dates_offered_are_the_clinics_today_not_the_servers(client_for, therapist, course):
+    """20:00 UTC is already tomorrow in Auckland: the end date offered is Auckland's today,
+    which the service then accepts."""
+    from datetime import UTC, date, datetime
+
+    import time_machine
+
+    clinic = therapist.clinic
+    clinic.timezone = "Pacific/Auckland"
+    clinic.save(update_fields=["timezone"])
+    with time_machine.travel(datetime(2026, 11, 22, 20, 0, tzinfo=UTC), tick=False):
+        html = client_for(therapist).get(reverse("sessions:course_close", args=[course.pk]))
+        assert 'value="2026-11-23"' in html.content.decode()
+        services.course_end_early(
+            request=request_as(therapist),
+            course=course,
+            reason="moved",
+            ended_on=date(2026, 11, 23),
+        )
+
+
+def test_a_course_booked_to_start_later_can_end_before_it_starts(patient, therapist):
+    course = open_course(patient, start=timezone.localdate() + timedelta(days=10))
+    services.course_end_early(
+        request=request_as(therapist),
+        course=course,
+        reason="withdrew before the first session",
+        ended_on=timezone.localdate(),
+    )
+    course.refresh_from_db()
+    assert course.status == Course.Status.ENDED_EARLY
+    assert not course.sessions.filter(attendance="scheduled").exists()

@@ -28,8 +28,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--force", action="store_true", help="run even though DEBUG is off")
 
-    @transaction.atomic
     def handle(self, *args, force: bool, **options):
+        clinic = Clinic.objects.filter(name="Demo Clinic").first()
+        # Dates as the clinic sees them (a consent date, an end date), as in its requests.
+        with timezone.override(clinic.zone if clinic else None):
+            self._book(force=force)
+
+    @transaction.atomic
+    def _book(self, *, force: bool):
         if not settings.DEBUG and not force:
             raise CommandError("seed_demo_reminders is for the demo: DJANGO_DEBUG=true or --force.")
         clinic = Clinic.objects.filter(name="Demo Clinic").first()
@@ -48,7 +54,8 @@ class Command(BaseCommand):
         # On the next whole minute after `lead` from now, and never less than 10 s away.
         start = (now + lead + timedelta(seconds=70)).replace(second=0, microsecond=0)
         local = timezone.localtime(start, clinic.zone)
-        patient = self._patient(clinic, therapist, request, local.date())
+        today = timezone.localdate()
+        patient = self._patient(clinic, therapist, request, today)
         course = Course.objects.filter(patient=patient).open().first()
         upcoming = (
             course.sessions.filter(attendance=TherapySession.Attendance.SCHEDULED)
@@ -60,7 +67,7 @@ class Command(BaseCommand):
         )
         if course and upcoming is None:
             services.course_end_early(
-                request=request, course=course, reason="demo course rebooked", ended_on=local.date()
+                request=request, course=course, reason="demo course rebooked", ended_on=today
             )
             course = None
         if course is None:
