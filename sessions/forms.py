@@ -168,12 +168,20 @@ class RescheduleForm(forms.Form):
     day = forms.DateField(label="Date", widget=DateInput())
     at = forms.TimeField(label="Time (clinic time)", widget=TimeInput())
     planned_minutes = forms.IntegerField(label="Length (minutes)", min_value=15, max_value=120)
+    move_later = forms.BooleanField(
+        label="Move the later sessions as well",
+        required=False,
+        help_text="Each later booked session moves by as many days, at its own time: for a "
+        "patient away for a week, say.",
+    )
 
     def __init__(self, *args, zone, **kwargs):
         super().__init__(*args, **kwargs)
         self.zone = zone
         self.helper = form_helper(
-            Row(Column("day"), Column("at"), Column("planned_minutes")), submit="Move the session"
+            Row(Column("day"), Column("at"), Column("planned_minutes")),
+            "move_later",
+            submit="Move the session",
         )
 
     def clean(self):

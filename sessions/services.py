@@ -1,6 +1,6 @@
 """Writes to courses, sessions and measures: each in one transaction, each audited."""
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -292,47 +292,82 @@ def _check_changeable(session: TherapySession) -> None:
         raise ValidationError("This course is closed; its sessions can no longer change.")
 
 
-def _check_in_order(session: TherapySession, new_start: datetime) -> None:
-    """A moved session keeps its place among the course's sessions that are not cancelled:
-    session 2 after session 1 and before session 3, never on the same slot."""
-    course = session.course
+def _check_in_order(course: Course, moves: dict[int, datetime]) -> None:
+    """After `moves` (session pk -> new start), the course's sessions that are not cancelled
+    still come one after the other in the order of their numbers: session 2 after session 1
+    and before session 3, never on the same slot."""
     zone = course.patient.clinic.zone
 
     def on(moment: datetime) -> str:
         local = timezone.localtime(moment, zone)
         return f"{local.day} {local:%b %Y %H:%M}"
 
-    others = course.sessions.exclude(pk=session.pk).exclude(attendance=Attendance.CANCELLED)
-    before = others.filter(number__lt=session.number).order_by("-number").first()
-    after = others.filter(number__gt=session.number).order_by("number").first()
-    if before and new_start <= before.scheduled_start:
-        raise ValidationError(
-            {"day": f"Session {before.number} is on {on(before.scheduled_start)}: session "
-             f"{session.number} must come after it."}
-        )  # fmt: skip
-    if after and new_start >= after.scheduled_start:
-        raise ValidationError(
-            {"day": f"Session {after.number} is on {on(after.scheduled_start)}: session "
-             f"{session.number} must come before it (move session {after.number} first)."}
-        )  # fmt: skip
+    sessions = course.sessions.exclude(attendance=Attendance.CANCELLED).order_by("number")
+    previous = None
+    for session in sessions:
+        start = moves.get(session.pk, session.scheduled_start)
+        if previous is not None and start <= previous[1]:
+            earlier, later = previous[0], session
+            moved = earlier if earlier.pk in moves else later
+            other = later if moved is earlier else earlier
+            relation = "before" if moved is earlier else "after"
+            raise ValidationError(
+                {"day": f"Session {other.number} is on "
+                 f"{on(moves.get(other.pk, other.scheduled_start))}: session {moved.number} "
+                 f"must come {relation} it. To postpone the sessions that follow too, tick "
+                 "“Move the later sessions as well”."}
+            )  # fmt: skip
+        previous = (session, start)
+
+
+def _shifted(moment: datetime, days: int, zone) -> datetime:
+    """The same wall-clock time `days` later in the clinic's zone, across a clock change too."""
+    local = timezone.localtime(moment, zone)
+    return datetime.combine(local.date() + timedelta(days=days), local.time(), tzinfo=zone)
 
 
 @transaction.atomic
 def session_reschedule(
-    *, request: HttpRequest, session: TherapySession, new_start: datetime, planned_minutes: int
+    *,
+    request: HttpRequest,
+    session: TherapySession,
+    new_start: datetime,
+    planned_minutes: int,
+    move_later: bool = False,
 ) -> TherapySession:
-    _locked_course(session.course)  # two moves in one course at once keep their order
+    """Move a scheduled session; with `move_later`, its later scheduled sessions move by as
+    many days too (each at its own time of day), as when a patient is away for a week."""
+    course = _locked_course(session.course)  # two moves in one course at once keep their order
     session = _locked(session)
     _check_changeable(session)
     if session.attendance != Attendance.SCHEDULED:
         raise ValidationError("Only a session that is still scheduled can be moved.")
-    _check_in_order(session, new_start)
+    zone = course.patient.clinic.zone
+    later = []
+    if move_later:
+        days = (
+            timezone.localtime(new_start, zone).date()
+            - timezone.localtime(session.scheduled_start, zone).date()
+        ).days
+        later = list(
+            course.sessions.select_for_update()
+            .filter(number__gt=session.number, attendance=Attendance.SCHEDULED)
+            .order_by("number")
+        )
+        for other in later:
+            other.scheduled_start = _shifted(other.scheduled_start, days, zone)
+    moves = {session.pk: new_start, **{other.pk: other.scheduled_start for other in later}}
+    _check_in_order(course, moves)
     session.scheduled_start = new_start
     session.planned_minutes = planned_minutes
     session.full_clean()
     session.save(update_fields=["scheduled_start", "planned_minutes", "updated_at"])
-    reminders.reminders_plan(sessions=[session], clinic=session.course.patient.clinic)
-    course_audit(request, Action.UPDATE, session, session.course, detail="rescheduled")
+    for other in later:
+        other.save(update_fields=["scheduled_start", "updated_at"])
+        detail = f"rescheduled with session {session.number}"
+        course_audit(request, Action.UPDATE, other, course, detail=detail)
+    reminders.reminders_plan(sessions=[session, *later], clinic=course.patient.clinic)
+    course_audit(request, Action.UPDATE, session, course, detail="rescheduled")
     return session
 
 

@@ -279,11 +279,16 @@ def session_reschedule(request, pk: int):
                 session=session,
                 new_start=local_datetime(data["day"], data["at"], zone),
                 planned_minutes=data["planned_minutes"],
+                move_later=data["move_later"],
             )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Session {session.number} is moved.")
+            messages.success(
+                request,
+                f"Session {session.number} is moved"
+                f"{', and the later sessions with it' if data['move_later'] else ''}.",
+            )
             return redirect("sessions:session", pk=session.pk)
     _audit_get(request, session, session.course)
     return render(

@@ -400,3 +400,32 @@ def test_a_course_booked_to_start_later_can_end_before_it_starts(patient, therap
     course.refresh_from_db()
     assert course.status == Course.Status.ENDED_EARLY
     assert not course.sessions.filter(attendance="scheduled").exists()
+
+
+def test_postponing_a_session_with_the_later_ones(client_for, therapist, course):
+    zone = therapist.clinic.zone
+    before = {s.number: s.scheduled_start for s in course.sessions.all()}
+    session = course.sessions.get(number=8)
+    week_later = timezone.localtime(session.scheduled_start, zone) + timedelta(weeks=1)
+    form = {
+        "day": week_later.date().isoformat(),
+        "at": week_later.strftime("%H:%M"),
+        "planned_minutes": "50",
+    }
+    url = reverse("sessions:session_reschedule", args=[session.pk])
+    client = client_for(therapist)
+    refused = client.post(url, form).content.decode()
+    assert "tick “Move the later sessions as well”" in refused
+
+    assert client.post(url, {**form, "move_later": "on"}).status_code == 302
+    after = {s.number: s.scheduled_start for s in course.sessions.all()}
+    for number in range(1, 13):
+        local_before = timezone.localtime(before[number], zone)
+        local_after = timezone.localtime(after[number], zone)
+        if number < 8:
+            assert after[number] == before[number]
+        else:  # a week later, same wall-clock time
+            assert local_after.date() == local_before.date() + timedelta(weeks=1)
+            assert local_after.time() == local_before.time()
+    reminder = course.sessions.get(number=12).reminders.get(kind="first")
+    assert reminder.send_at == after[12] - timedelta(hours=24)
