@@ -56,7 +56,7 @@ def therapist_home(request):
             "supervision_notes": recent_supervision_notes(request.user),
             "revisions": notes_needing_revision(request.user),
             "supervisors": supervisors_of(request.user),
-            "today": _clinic_today(request.user),
+            "today": timezone.localdate(),
             "zone": request.user.clinic.zone,
         },
     )
@@ -78,7 +78,7 @@ def clinic_admin_home(request):
             "clinic": request.user.clinic,
             "staff": staff,
             "supervisions": supervisions,
-            "today": _clinic_today(request.user),
+            "today": timezone.localdate(),
         },
     )
 
@@ -89,7 +89,3 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return HttpResponse("ok", content_type="text/plain")
-
-
-def _clinic_today(user):
-    return timezone.localdate(timezone=user.clinic.zone)

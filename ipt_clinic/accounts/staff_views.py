@@ -32,10 +32,6 @@ def _invitations_for(user):
     return Invitation.objects.filter(clinic_id=user.clinic_id)
 
 
-def _clinic_today(user):
-    return timezone.localdate(timezone=user.clinic.zone)
-
-
 @role_required(Role.CLINIC_ADMIN)
 def staff_list(request):
     filters = StaffFilterForm(request.GET or None)
@@ -117,7 +113,7 @@ def staff_detail(request, pk: int):
             "links": links,
             "caseload_problems": caseload_problems(person) if person.is_therapist else [],
             "is_self": person.pk == request.user.pk,
-            "today": _clinic_today(request.user),
+            "today": timezone.localdate(),
         },
     )
 
@@ -154,7 +150,7 @@ def staff_reactivate(request, pk: int):
 def supervision_list(request):
     staff = staff_for(request.user)
     form = SupervisionForm(
-        request.POST or None, staff=staff, initial={"starts_on": _clinic_today(request.user)}
+        request.POST or None, staff=staff, initial={"starts_on": timezone.localdate()}
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -176,7 +172,7 @@ def supervision_list(request):
             "nav": "staff",
             "form": form,
             "links": links,
-            "today": _clinic_today(request.user),
+            "today": timezone.localdate(),
         },
     )
 

@@ -121,7 +121,7 @@ def audit_export(request):
     events = audit_report.audit_events_for(request.user, filters=filters, sort=sort)
     audit_report.export_record(request=request, rows=events.count(), filters=filters, allowed=True)
     clinic = request.user.clinic
-    name = f"audit-{slugify(clinic.name) or 'clinic'}-{timezone.localdate(timezone=clinic.zone)}"
+    name = f"audit-{slugify(clinic.name) or 'clinic'}-{timezone.localdate()}"
     response = StreamingHttpResponse(
         audit_report.csv_lines(events, clinic.zone), content_type="text/csv; charset=utf-8"
     )

@@ -43,7 +43,7 @@ from django.utils import timezone
 
 from inventory.models import Area, ProblemArea, Relationship
 from sessions.models import Course, Measure, TherapySession
-from sessions.phases import session_at
+from sessions.phases import phase_for, session_at
 
 from .models import FlagThresholds
 
@@ -374,12 +374,7 @@ def position_of(course) -> int:
 
 
 def phase_code_of(course) -> str:
-    position = position_of(course)
-    if position <= 3:
-        return "initial"
-    if position > course.planned_sessions - 3:
-        return "termination"
-    return "middle"
+    return phase_for(position_of(course), course.planned_sessions).value
 
 
 def mark_flags(course, thresholds: FlagThresholds, now: datetime | None = None):

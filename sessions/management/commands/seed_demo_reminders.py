@@ -29,19 +29,18 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true", help="run even though DEBUG is off")
 
     def handle(self, *args, force: bool, **options):
-        clinic = Clinic.objects.filter(name="Demo Clinic").first()
-        # Dates as the clinic sees them (a consent date, an end date), as in its requests.
-        with timezone.override(clinic.zone if clinic else None):
-            self._book(force=force)
-
-    @transaction.atomic
-    def _book(self, *, force: bool):
         if not settings.DEBUG and not force:
             raise CommandError("seed_demo_reminders is for the demo: DJANGO_DEBUG=true or --force.")
         clinic = Clinic.objects.filter(name="Demo Clinic").first()
         therapist = User.objects.filter(email="therapist@clinic.example", clinic=clinic).first()
         if clinic is None or therapist is None:
             raise CommandError("Run seed_demo first: the demo clinic and therapist are missing.")
+        # Dates as the clinic sees them (a consent date, an end date), as in its requests.
+        with timezone.override(clinic.zone):
+            self._book(clinic, therapist)
+
+    @transaction.atomic
+    def _book(self, clinic: Clinic, therapist: User):
         if not (clinic.contact_phone or clinic.contact_email):
             clinic.contact_phone = "020 7946 0018"
             clinic.contact_email = "appointments@clinic.example"
