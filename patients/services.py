@@ -8,6 +8,7 @@ from django.utils import timezone
 from ipt_clinic.accounts.audit import Action, audit_record
 from ipt_clinic.accounts.models import User
 
+from .extensions import archive_problems
 from .models import Patient
 
 
@@ -34,16 +35,13 @@ def patient_update(*, request: HttpRequest, patient: Patient) -> Patient:
 
 @transaction.atomic
 def patient_archive(*, request: HttpRequest, patient: Patient) -> Patient:
-    """Archive instead of delete: the record stays, out of the everyday caseload. A patient
-    in treatment is not archived: their course is completed or ended first, which also
-    cancels its remaining sessions and reminders."""
+    """Archive instead of delete: the record stays, out of the everyday caseload. Refused
+    while a registered archive check objects (sessions: an open course)."""
     # The patient's row, locked: a course opened at the same moment waits, or is seen here.
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
-    if patient.courses.open().exists():  # Course's manager, through the reverse relation
-        raise ValidationError(
-            f"{patient.full_name} has an open course: complete it or end it early first "
-            "(that cancels its remaining sessions and reminders), then archive."
-        )
+    problems = archive_problems(patient)
+    if problems:
+        raise ValidationError(problems)
     patient.status = Patient.Status.ARCHIVED
     patient.archived_at = timezone.now()
     patient.save(update_fields=["status", "archived_at", "updated_at"])

@@ -9,8 +9,11 @@ class TherapySessionsConfig(AppConfig):
 
     def ready(self) -> None:
         from ipt_clinic.accounts import extensions
+        from patients import extensions as patient_extensions
 
-        from .handover import open_caseload_problems
+        from .handover import open_caseload_problems, open_course_problems
 
         # A therapist with open courses is not deactivated until their caseload is handed over.
         extensions.register_caseload_check(open_caseload_problems)
+        # A patient in treatment is not archived until their course is closed.
+        patient_extensions.register_archive_check(open_course_problems)

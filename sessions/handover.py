@@ -28,6 +28,17 @@ from patients.models import Patient
 from .models import Course
 
 
+def open_course_problems(patient: Patient) -> list[str]:
+    """An archive check for patients (registered in SessionsConfig.ready): a patient in
+    treatment is archived only once their course is completed or ended."""
+    if not Course.objects.open().filter(patient=patient).exists():
+        return []
+    return [
+        f"{patient.full_name} has an open course: complete it or end it early first "
+        "(that cancels its remaining sessions and reminders), then archive."
+    ]
+
+
 def open_caseload_problems(user: User) -> list[str]:
     """A caseload check for accounts (registered in SessionsConfig.ready): what must be handed
     over before the therapist is deactivated or loses the therapist role."""
