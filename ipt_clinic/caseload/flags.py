@@ -1,7 +1,7 @@
 """The caseload flags: where a supervisor should look first.
 
 Every flag is defined here once: a code, a title, an explanation a clinician understands, a
-severity, and its rule, a plain predicate over the course's facts. Thresholds come from the
+severity, and its rule, a plain function of the course's facts. Thresholds come from the
 clinic's FlagThresholds.
 
 The facts (sessions held, the last and next session, PHQ-9 at baseline and now, the agreed
@@ -9,14 +9,20 @@ focus...) are computed by the database for any number of courses at once, never 
 course, and each fact once: aggregates over one join with the sessions (and their PHQ-9 and
 focus, at most one of each per session), and joins with what a course has at most one of
 (its opening PHQ-9, primary area, formulation). The two subqueries left run only for the few
-courses a cheap aggregate lets through. The rules then run in Python on the fetched facts, so
-a flag's severity and count cost no SQL. For many courses (the dashboard), fact_rows asks in
-two queries, sessions and course, rather than one: see docs/benchmarks.md.
+courses a cheap aggregate lets through. The rules then run in Python on the fetched facts.
+For many courses, fact_rows asks in two queries, sessions and course, rather than one: see
+docs/benchmarks.md.
+
+A rule answers with the instant from which its flag is raised (None: not raised), not with
+yes or no, so that the answer stays true as time passes: a flag that depends on the record
+only is raised from EVER; one that depends on the clock too (no recent session, past the
+contract, notes unsigned) from a date of the record plus the clinic's threshold. The
+dashboard stores these instants per course (store.py) and compares them with now in SQL.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db.models import (
@@ -57,18 +63,31 @@ class Flag:
     title: str
     explanation: str  # may use {thresholds} fields, e.g. {t.gap_days}
     severity: int  # 3 = look today, 2 = this week, 1 = at the next supervision
-    # rule(facts, thresholds, now): the facts are a course annotated by with_facts.
-    rule: Callable[[Any, FlagThresholds, datetime], bool]
+    # rule(facts, thresholds): the instant from which the flag is raised, None if it is not.
+    # The facts are a course annotated by with_facts, a FactRow or a stored CourseFacts.
+    rule: Callable[[Any, FlagThresholds], datetime | None]
 
     def explain(self, thresholds: FlagThresholds) -> str:
         return self.explanation.format(t=thresholds)
 
+    def raised(self, facts, thresholds: FlagThresholds, now: datetime) -> bool:
+        since = self.rule(facts, thresholds)
+        return since is not None and since < now
 
-def _before(moment: datetime | None, limit: datetime) -> bool:
-    return moment is not None and moment < limit
+
+# "Raised whatever the time": the rule depends on the record only.
+EVER = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _poor_improvement(c, t: FlagThresholds, now) -> bool:
+def _ever(condition: bool) -> datetime | None:
+    return EVER if condition else None
+
+
+def _after(moment: datetime | None, delay: timedelta) -> datetime | None:
+    return moment + delay if moment is not None else None
+
+
+def _poor_improvement(c, t: FlagThresholds) -> bool:
     # Integers only: the latest PHQ-9 above (100 - threshold) % of the baseline.
     return (
         c.happened_count >= c.planned_sessions // 2
@@ -85,14 +104,14 @@ FLAGS = [
         "PHQ-9 item 9 (thoughts of self-harm) was above 0 in a session whose note has no "
         "risk check. Item 9 always needs follow-up, whatever the total.",
         3,
-        lambda c, t, now: c.risk_open,
+        lambda c, t: _ever(c.risk_open),
     ),
     Flag(
         "missed_in_row",
         "Two missed sessions in a row",
         "The patient did not attend two consecutive sessions: engagement is at risk.",
         2,
-        lambda c, t, now: c.missed_twice,
+        lambda c, t: _ever(c.missed_twice),
     ),
     Flag(
         "poor_improvement",
@@ -101,7 +120,7 @@ FLAGS = [
         "{t.min_improvement_percent} % from baseline. Reconsider the focus or the treatment "
         "plan.",
         2,
-        _poor_improvement,
+        lambda c, t: _ever(_poor_improvement(c, t)),
     ),
     Flag(
         "no_problem_area",
@@ -109,7 +128,7 @@ FLAGS = [
         "{t.problem_area_by_session} sessions have taken place and no problem area has been "
         "agreed with the patient in a formulation.",
         2,
-        lambda c, t, now: (
+        lambda c, t: _ever(
             c.happened_count >= t.problem_area_by_session
             and not (c.primary_area and c.focus_agreed_on)
         ),
@@ -120,9 +139,7 @@ FLAGS = [
         "The last planned session was more than {t.past_contract_grace_days} days ago and "
         "the course is still open: complete it, end it, or renegotiate the contract.",
         2,
-        lambda c, t, now: _before(
-            c.last_planned_start, now - timedelta(days=t.past_contract_grace_days)
-        ),
+        lambda c, t: _after(c.last_planned_start, timedelta(days=t.past_contract_grace_days)),
     ),
     Flag(
         "termination_not_raised",
@@ -130,7 +147,7 @@ FLAGS = [
         "The course is at session N-{t.termination_raised_before_end} or later and no note "
         "records that the end of treatment was discussed with the patient.",
         2,
-        lambda c, t, now: (
+        lambda c, t: _ever(
             c.happened_count >= c.planned_sessions - t.termination_raised_before_end
             and not c.raised_count
         ),
@@ -141,7 +158,7 @@ FLAGS = [
         "{t.drift_sessions} or more middle-phase sessions worked on none of the chosen "
         "problem areas.",
         1,
-        lambda c, t, now: c.drift_count >= t.drift_sessions,
+        lambda c, t: _ever(c.drift_count >= t.drift_sessions),
     ),
     Flag(
         "deficits_questioned",
@@ -149,7 +166,7 @@ FLAGS = [
         "Interpersonal deficits is chosen although the inventory has a deceased person or a "
         "relationship that changed around the onset of symptoms.",
         1,
-        lambda c, t, now: c.deficits_chosen and c.other_area_suggested,
+        lambda c, t: _ever(c.deficits_chosen and c.other_area_suggested),
     ),
     Flag(
         "unsigned_notes",
@@ -157,18 +174,17 @@ FLAGS = [
         "A session took place more than {t.unsigned_note_hours} hours ago and its note is "
         "not signed.",
         1,
-        lambda c, t, now: _before(
-            c.oldest_unsigned_start, now - timedelta(hours=t.unsigned_note_hours)
-        ),
+        lambda c, t: _after(c.oldest_unsigned_start, timedelta(hours=t.unsigned_note_hours)),
     ),
     Flag(
         "gap",
         "No recent session",
         "The course is active and no session has taken place in the last {t.gap_days} days.",
         1,
-        lambda c, t, now: (
-            c.status == Course.Status.ACTIVE
-            and _before(c.last_start, now - timedelta(days=t.gap_days))
+        lambda c, t: (
+            _after(c.last_start, timedelta(days=t.gap_days))
+            if c.status == Course.Status.ACTIVE
+            else None
         ),
     ),
 ]
@@ -310,7 +326,7 @@ def _course_facts() -> tuple[dict, dict]:
             Subquery(first_phq9.order_by("administered_on", "pk").values("total")[:1]),
             output_field=IntegerField(),
         ),
-        "primary_area": Max("primary__area"),
+        "primary_area": Coalesce(Max("primary__area"), Value("")),  # "": none agreed
         "focus_agreed_on": Max("formulation__agreed_on"),
         "deficits_chosen": _boolean(Q(deficits_count__gt=0)),
         # The subquery runs only for the courses with interpersonal deficits.
@@ -392,7 +408,7 @@ def mark_flags(course, thresholds: FlagThresholds, now: datetime | None = None):
     course.phase_code = phase_code_of(course)
     severity = count = 0
     for flag in FLAGS:
-        raised = bool(flag.rule(course, thresholds, now))
+        raised = flag.raised(course, thresholds, now)
         setattr(course, f"flag_{flag.code}", raised)
         if raised:
             severity += 10 ** (flag.severity - 1)
@@ -418,14 +434,6 @@ def with_flags(courses: QuerySet[Course], thresholds: FlagThresholds) -> QuerySe
         "FlaggedIterable", (_FlaggedIterable,), {"thresholds": thresholds, "now": timezone.now()}
     )
     return flagged
-
-
-def flagged_rows(
-    courses: QuerySet[Course], fields: list[str], thresholds: FlagThresholds
-) -> list[FactRow]:
-    """fact_rows with the flags marked: for many courses."""
-    now = timezone.now()
-    return [mark_flags(row, thresholds, now) for row in fact_rows(courses, fields)]
 
 
 def raised_flags(course) -> list[Flag]:

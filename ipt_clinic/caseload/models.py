@@ -56,6 +56,65 @@ class FlagThresholds(models.Model):
         return cls.objects.filter(clinic_id=clinic_id).first() or cls(clinic_id=clinic_id)
 
 
+class CourseFacts(models.Model):
+    """A course's caseload facts, and for each flag the instant from which it is raised (see
+    flags.py), stored so that the dashboard sorts, filters, counts and pages in SQL.
+
+    Derived data, never entered: PostgreSQL triggers on every table the facts come from mark
+    the row stale (migration 0002, so that update() and bulk_create cannot bypass them), and
+    store.refresh recomputes stale rows, and rows computed with other thresholds, before the
+    dashboard reads them. One field per flag, named <code>_from; None: not raised.
+    """
+
+    course = models.OneToOneField(
+        Course, primary_key=True, on_delete=models.CASCADE, related_name="facts"
+    )
+    stale = models.BooleanField(db_default=True)
+    thresholds_key = models.CharField(max_length=64, db_default="")
+
+    # The facts (flags.FACTS).
+    held_count = models.PositiveIntegerField(db_default=0)
+    happened_count = models.PositiveIntegerField(db_default=0)
+    unsigned_count = models.PositiveIntegerField(db_default=0)
+    oldest_unsigned_start = models.DateTimeField(null=True)
+    last_start = models.DateTimeField(null=True)
+    next_start = models.DateTimeField(null=True)
+    next_number = models.PositiveSmallIntegerField(null=True)
+    last_planned_start = models.DateTimeField(null=True)
+    raised_count = models.PositiveIntegerField(db_default=0)
+    drift_count = models.PositiveIntegerField(db_default=0)
+    latest_session_phq9 = models.PositiveSmallIntegerField(null=True)
+    risk_open = models.BooleanField(db_default=False)
+    missed_twice = models.BooleanField(db_default=False)
+    opening_phq9 = models.PositiveSmallIntegerField(null=True)
+    primary_area = models.CharField(max_length=32, blank=True, db_default="")
+    focus_agreed_on = models.DateField(null=True)
+    deficits_chosen = models.BooleanField(db_default=False)
+    other_area_suggested = models.BooleanField(db_default=False)
+
+    phase_code = models.CharField(max_length=16, db_default="")
+
+    # The instant from which each flag (flags.FLAGS) is raised.
+    risk_unchecked_from = models.DateTimeField(null=True)
+    missed_in_row_from = models.DateTimeField(null=True)
+    poor_improvement_from = models.DateTimeField(null=True)
+    no_problem_area_from = models.DateTimeField(null=True)
+    past_contract_from = models.DateTimeField(null=True)
+    termination_not_raised_from = models.DateTimeField(null=True)
+    drift_from = models.DateTimeField(null=True)
+    deficits_questioned_from = models.DateTimeField(null=True)
+    unsigned_notes_from = models.DateTimeField(null=True)
+    gap_from = models.DateTimeField(null=True)
+    # The earliest of them: the course carries a flag from then on.
+    flagged_from = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name_plural = "course facts"
+
+    def __str__(self) -> str:
+        return f"caseload facts of course {self.course_id}"
+
+
 class SupervisionNote(models.Model):
     """A supervisor's note on a course, for the treating therapist to read."""
 

@@ -1,17 +1,20 @@
 """Reads for supervision, scoped through access.py and the course selectors."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from ipt_clinic.accounts.access import supervisees_for
 from ipt_clinic.accounts.models import User
 from sessions.models import Amendment, Course, TherapySession
 from sessions.selectors import courses_editable_by, courses_for, sessions_for
 
-from .flags import DERIVED, FACTS, FLAGS_BY_CODE, FactRow, flagged_rows, with_flags
+from . import store
+from .flags import FLAGS_BY_CODE, with_flags
 from .models import FlagThresholds, NoteReview, SupervisionNote
 
 PHASES = ["initial", "middle", "termination"]
@@ -48,87 +51,79 @@ def session_get_for_rating(user, pk: int) -> tuple[TherapySession, str]:
     raise Http404  # sessions_for yields only own or supervised sessions; kept as a guard
 
 
-# What the dashboard reads of each course besides its facts.
-CASELOAD_FIELDS = ["therapist_id", "planned_sessions", "status"]
-
-
 @dataclass
 class Caseload:
-    rows: list[FactRow]  # the courses shown, most urgent first
+    ids: list[int]  # the courses shown (filtered), most urgent first
     summaries: list[dict]  # one per supervisee with open courses, whatever the filters
     therapists: list[User]  # the supervisees, by name
     thresholds: FlagThresholds
+    now: datetime  # the instant the flags are raised at
+
+    def courses(self, ids: list[int]) -> list[Course]:
+        """Some of the courses (a page of `ids`), in their order, with patient, therapist,
+        and their facts and flags as attributes (one query)."""
+        # The ids come from the scoped query of caseload_for.
+        by_pk = Course.objects.select_related("patient", "therapist", "facts").in_bulk(ids)
+        return [store.mark_stored(by_pk[pk], self.thresholds, self.now) for pk in ids]
 
 
-def _urgency(row: FactRow) -> tuple:
-    # Most severe first, then the soonest next session (none booked last), then the oldest.
-    no_next = row.next_start is None
-    return (-row.flag_severity, no_next, row.next_start if not no_next else 0, row.pk)
-
-
-def _summaries(rows: list[FactRow], therapists: list[User]) -> list[dict]:
-    by_therapist = {
-        therapist.pk: {
-            "therapist_id": therapist.pk,
-            "therapist__full_name": therapist.full_name,
-            "courses": 0,
-            "flagged": 0,
-            "unsigned": 0,
-        }
-        for therapist in therapists
+def _counts(courses: QuerySet[Course], now: datetime, key: str) -> dict[int, dict]:
+    """Per therapist: open courses, flagged ones, unsigned notes, and stale stored facts."""
+    return {
+        row["therapist_id"]: row
+        for row in courses.order_by()
+        .values("therapist_id")
+        .annotate(
+            courses=Count("pk"),
+            flagged=Count("pk", filter=store.any_raised(now)),
+            unsigned=Sum("facts__unsigned_count"),
+            stale=Count("pk", filter=store.stale(key)),
+        )
     }
-    for row in rows:
-        summary = by_therapist[row.therapist_id]
-        summary["courses"] += 1
-        summary["flagged"] += row.flag_count > 0
-        summary["unsigned"] += row.unsigned_count
-    return [summary for summary in by_therapist.values() if summary["courses"]]
-
-
-def caseload_rows(user, therapists: list[User], thresholds: FlagThresholds) -> list[FactRow]:
-    """Every course on the supervisor's caseload: its facts and flags (two queries)."""
-    courses = supervised_courses(user).filter(
-        # The supervisees' ids as a list too: PostgreSQL then narrows the courses before it
-        # joins their sessions (with the subquery alone, it joined every open course first).
-        therapist_id__in=[therapist.pk for therapist in therapists]
-    )
-    return flagged_rows(courses, CASELOAD_FIELDS, thresholds)
 
 
 def caseload_for(user, *, therapist_id=None, phase=None, area=None, flag=None) -> Caseload:
-    """The supervisor's open caseload with its flags, filtered and sorted by severity, and a
-    summary per therapist, in a fixed number of queries whatever the number of courses
-    (courses_of_rows then loads the courses of the page shown)."""
+    """The supervisor's open caseload, most urgent first, filtered, and a summary per
+    therapist, in a fixed number of queries whatever the number of courses: the summary
+    (which also counts the stale stored facts, recomputed then), the ordered ids, and later
+    the page's courses. Severity, filters, order and counts run in the database, on the
+    stored facts."""
     thresholds = FlagThresholds.for_clinic(user.clinic_id)
-    therapists = list(supervisees_for(user).order_by("full_name", "pk"))
-    rows = caseload_rows(user, therapists, thresholds)
-    summaries = _summaries(rows, therapists)
+    key = store.thresholds_key(thresholds)
+    therapists = list(supervisees_for(user).order_by("full_name", "pk").only("full_name"))
+    # supervised_courses, with the supervisees' ids as a list rather than a subquery: the
+    # planner then narrows the courses first, and the queries carry one subquery less.
+    courses = (
+        courses_for(user).open().filter(therapist_id__in=[therapist.pk for therapist in therapists])
+    )
+    now = timezone.now()
+    counts = _counts(courses, now, key)
+    if not store.kept_by_triggers() or any(row["stale"] for row in counts.values()):
+        store.refresh(courses, thresholds)
+        now = timezone.now()
+        counts = _counts(courses, now, key)
+    summaries = [
+        {"therapist__full_name": therapist.full_name, **counts[therapist.pk]}
+        for therapist in therapists
+        if therapist.pk in counts
+    ]
     if therapist_id:
-        rows = [row for row in rows if row.therapist_id == therapist_id]
+        courses = courses.filter(therapist_id=therapist_id)
     if phase in PHASES:
-        rows = [row for row in rows if row.phase_code == phase]
+        courses = courses.filter(facts__phase_code=phase)
     if area:
-        rows = [row for row in rows if row.primary_area == area]
+        courses = courses.filter(facts__primary_area=area)
     if flag in FLAGS_BY_CODE:
-        rows = [row for row in rows if getattr(row, f"flag_{flag}")]
+        courses = courses.filter(store.raised(flag, now))
     elif flag == "any":
-        rows = [row for row in rows if row.flag_count]
-    rows.sort(key=_urgency)
-    return Caseload(rows=rows, summaries=summaries, therapists=therapists, thresholds=thresholds)
-
-
-def courses_of_rows(rows: list[FactRow]) -> list[Course]:
-    """The courses of some rows of caseload_for (so already in the user's scope), in their
-    order, with patient, therapist and the rows' facts and flags (one query)."""
-    courses = Course.objects.select_related("patient", "therapist")
-    by_pk = courses.in_bulk([row.pk for row in rows])
-    shown = []
-    for row in rows:
-        course = by_pk[row.pk]  # courses are never deleted
-        for name in (*FACTS, *DERIVED):
-            setattr(course, name, getattr(row, name))
-        shown.append(course)
-    return shown
+        courses = courses.filter(store.any_raised(now))
+    return Caseload(
+        ids=list(store.most_urgent_first(courses, now).values_list("pk", flat=True)),
+        summaries=summaries,
+        therapists=therapists,
+        thresholds=thresholds,
+        now=now,
+    )
 
 
 def own_flagged_courses(user) -> tuple[list[Course], FlagThresholds]:

@@ -21,7 +21,6 @@ from .selectors import (
     PHASES,
     caseload_for,
     course_get_for_supervision,
-    courses_of_rows,
     session_get_for_rating,
     session_get_for_supervision,
 )
@@ -58,8 +57,8 @@ def dashboard(request):
         "flag": request.GET.get("flag") or None,
     }
     caseload = caseload_for(request.user, **filters)
-    page = Paginator(caseload.rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [_row(course) for course in courses_of_rows(page.object_list)]
+    page = Paginator(caseload.ids, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [_row(course) for course in caseload.courses(page.object_list)]
     audit_record(
         action=Action.VIEW, request=request, detail=f"caseload dashboard page {page.number}"
     )

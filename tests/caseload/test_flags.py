@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from inventory.models import Formulation, ProblemArea, Relationship, SessionFocus
+from ipt_clinic.caseload import store
 from ipt_clinic.caseload.flags import FLAGS, with_flags
 from ipt_clinic.caseload.models import FlagThresholds
 from sessions.models import Course, Measure, TherapySession
@@ -38,10 +39,17 @@ def phq9(course, number, total, item_9=0):
 
 
 def flags_of(course) -> set[str]:
-    annotated = with_flags(
-        Course.objects.filter(pk=course.pk), FlagThresholds.for_clinic(course.patient.clinic_id)
-    ).get()
-    return {flag.code for flag in FLAGS if getattr(annotated, f"flag_{flag.code}")}
+    """The flags the live path raises, checked against the stored facts the dashboard reads
+    (kept by the triggers: these tests change the record with update())."""
+    thresholds = FlagThresholds.for_clinic(course.patient.clinic_id)
+    courses = Course.objects.filter(pk=course.pk)
+    annotated = with_flags(courses, thresholds).get()
+    live = {flag.code for flag in FLAGS if getattr(annotated, f"flag_{flag.code}")}
+    store.refresh(courses, thresholds)
+    now = timezone.now()
+    stored = {flag.code for flag in FLAGS if courses.filter(store.raised(flag.code, now)).exists()}
+    assert stored == live, "the dashboard's stored flags disagree with the live rules"
+    return live
 
 
 @pytest.fixture

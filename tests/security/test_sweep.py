@@ -16,8 +16,9 @@ from tests.security.world import STAFF, pages_for, post_forms, url_of
 ROOT = Path(__file__).resolve().parents[2]
 OUR_APPS = {"accounts", "patients", "therapy_sessions", "inventory", "caseload"}
 CANARY = "<script>alert('xss-canary')</script>\"'><img src=x onerror=alert(1)>"
-# Tables a GET may write: the audit trail and the sign-in bookkeeping.
-GET_MAY_WRITE = {"accounts.auditevent", "accounts.signinsession"}
+# Tables a GET may write: the audit trail, the sign-in bookkeeping, and the caseload's stored
+# facts (derived from the record, recomputed when read; never entered).
+GET_MAY_WRITE = {"accounts.auditevent", "accounts.signinsession", "caseload.coursefacts"}
 
 
 def _all_pages(world):

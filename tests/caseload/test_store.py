@@ -1,0 +1,210 @@
+"""The stored caseload facts: every write to a source table marks them stale (PostgreSQL
+triggers), stale rows are recomputed before the dashboard reads them, and the flags that
+depend on the clock are raised by the passing of time alone."""
+
+import threading
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.db import connection, connections, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from inventory.models import Formulation, ProblemArea, Relationship, SessionFocus
+from ipt_clinic.caseload import store
+from ipt_clinic.caseload.flags import FACTS, FLAGS
+from ipt_clinic.caseload.models import CourseFacts, FlagThresholds
+from ipt_clinic.caseload.selectors import caseload_for
+from sessions.models import Course, Measure, TherapySession
+from tests.caseload.test_flags import held, phq9
+from tests.caseload.test_views import bulk_courses
+from tests.conftest import make_patient, open_course
+
+
+def refreshed(course) -> CourseFacts:
+    store.refresh(
+        Course.objects.filter(pk=course.pk), FlagThresholds.for_clinic(course.patient.clinic_id)
+    )
+    facts = CourseFacts.objects.get(pk=course.pk)
+    assert not facts.stale
+    return facts
+
+
+def is_stale(course) -> bool:
+    return CourseFacts.objects.get(pk=course.pk).stale
+
+
+def test_every_fact_and_flag_has_a_column():
+    columns = {field.name for field in CourseFacts._meta.concrete_fields}
+    assert set(FACTS) <= columns
+    assert {f"{flag.code}_from" for flag in FLAGS} <= columns
+
+
+# --- Triggers (PostgreSQL) -----------------------------------------------------------------
+
+
+def _session(course, number=1):
+    return TherapySession.objects.filter(course=course, number=number)
+
+
+def _area(course):
+    return ProblemArea.objects.create(course=course, area="role_transition")
+
+
+def _relationship(course):
+    return Relationship.objects.create(course=course, name="A", relation="friend", ring=2)
+
+
+WRITES = {
+    # Each through update(), bulk_create() or delete(): no save(), no signal.
+    "course updated": lambda c: Course.objects.filter(pk=c.pk).update(planned_sessions=14),
+    "session updated": lambda c: _session(c).update(risk_check_note="checked"),
+    "session added": lambda c: TherapySession.objects.bulk_create(
+        [TherapySession(course=c, number=13, scheduled_start=timezone.now())]
+    ),
+    "measure added": lambda c: phq9(c, 1, 12),
+    "measure updated": lambda c: Measure.objects.filter(course=c).update(item_9=1),
+    "problem area added": _area,
+    "problem area removed": lambda c: ProblemArea.objects.filter(course=c).delete(),
+    "formulation added": lambda c: Formulation.objects.create(course=c, text="t", rationale="r"),
+    "formulation agreed": lambda c: Formulation.objects.filter(course=c).update(
+        agreed_on=timezone.localdate()
+    ),
+    "relationship added": _relationship,
+    "relationship changed": lambda c: Relationship.objects.filter(course=c).update(deceased=True),
+    "session focus added": lambda c: SessionFocus.objects.create(session=_session(c).get()),
+    "session focus removed": lambda c: SessionFocus.objects.filter(session__course=c).delete(),
+}
+# What each write needs to find in place.
+BEFORE = {
+    "measure updated": lambda c: phq9(c, 1, 12),
+    "problem area removed": _area,
+    "formulation agreed": lambda c: Formulation.objects.create(course=c, text="t", rationale="r"),
+    "relationship changed": _relationship,
+    "session focus removed": lambda c: SessionFocus.objects.create(session=_session(c).get()),
+}
+
+
+@pytest.mark.parametrize("write", WRITES)
+def test_each_source_write_marks_the_course_stale(require_postgres, therapist, write):
+    course = open_course(make_patient(therapist), start=timezone.localdate())
+    other = open_course(make_patient(therapist), start=timezone.localdate())
+    BEFORE.get(write, lambda c: None)(course)
+    refreshed(course), refreshed(other)
+    WRITES[write](course)
+    assert is_stale(course)
+    assert not is_stale(other)
+
+
+def test_a_new_course_has_a_stale_row_from_the_start(require_postgres, therapist):
+    course = open_course(make_patient(therapist))
+    assert is_stale(course)
+
+
+def test_bulk_inserts_mark_every_course_they_touch(require_postgres, therapist):
+    courses = bulk_courses(therapist, 30)
+    assert CourseFacts.objects.filter(pk__in=[c.pk for c in courses], stale=True).count() == 30
+
+
+def test_a_write_in_progress_neither_blocks_nor_is_lost(require_postgres, transactional_db):
+    """refresh skips a row a writer has locked (its trigger ran, it has not committed): the
+    row stays stale and is recomputed with the committed write on the next read."""
+    from ipt_clinic.accounts.models import Clinic
+    from tests.conftest import make_user
+
+    clinic = Clinic.objects.create(name="Threads clinic")
+    therapist = make_user("threads@clinic.example", clinic, is_therapist=True)
+    course = open_course(make_patient(therapist), start=timezone.localdate())
+    phq9(course, 1, 12, item_9=1)
+    assert refreshed(course).risk_open
+
+    written, release = threading.Event(), threading.Event()
+
+    def writer():
+        try:
+            with transaction.atomic():
+                _session(course).update(risk_check_note="No plan, safe.")
+                written.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert written.wait(10)
+        store.refresh(Course.objects.filter(pk=course.pk), FlagThresholds.for_clinic(clinic.pk))
+        row = CourseFacts.objects.get(pk=course.pk)
+        assert row.risk_open  # the write is not committed: nothing new to see
+    finally:
+        release.set()
+        thread.join()
+    assert is_stale(course)  # committed since: stale again, not overwritten
+    assert not refreshed(course).risk_open
+
+
+# --- Reading -------------------------------------------------------------------------------
+
+
+def test_dashboard_reflects_a_write_made_without_the_services(client_for, supervisor, therapist):
+    course = open_course(make_patient(therapist, family_name="Riskcheck"))
+    held(course, 1)
+    phq9(course, 1, 12, item_9=2)
+    client = client_for(supervisor)
+    url = reverse("supervisor_home")
+    assert "Riskcheck" in client.get(url, {"flag": "risk_unchecked"}).content.decode()
+    _session(course).update(risk_check_note="Asked; no plan, no intent.")
+    assert "Riskcheck" not in client.get(url, {"flag": "risk_unchecked"}).content.decode()
+
+
+def test_changed_thresholds_recompute_the_flags(supervisor, therapist, clinic):
+    course = open_course(
+        make_patient(therapist), start=timezone.localdate() - timedelta(weeks=3, days=1)
+    )
+    held(course, 1)  # three weeks ago
+    assert len(caseload_for(supervisor, flag="gap").ids) == 1
+    FlagThresholds.objects.update_or_create(clinic=clinic, defaults={"gap_days": 30})
+    assert len(caseload_for(supervisor, flag="gap").ids) == 0
+    assert CourseFacts.objects.get(pk=course.pk).gap_from == course.sessions.get(
+        number=1
+    ).scheduled_start + timedelta(days=30)
+
+
+def test_clock_flags_are_raised_by_time_alone(supervisor, therapist):
+    """No write, no recomputation: the gap flag is raised once its instant has passed."""
+    course = open_course(make_patient(therapist), start=timezone.localdate() - timedelta(days=13))
+    held(course, 1)
+    last = course.sessions.get(number=1).scheduled_start
+    assert len(caseload_for(supervisor, flag="gap").ids) == 0
+    computed = CourseFacts.objects.get(pk=course.pk)
+    assert computed.gap_from == last + timedelta(days=14)
+
+    later = last + timedelta(days=14, minutes=1)
+    with mock.patch("ipt_clinic.caseload.selectors.timezone.now", return_value=later):
+        caseload = caseload_for(supervisor, flag="gap")
+        shown = caseload.courses(caseload.ids)
+    assert [c.pk for c in shown] == [course.pk] and shown[0].flag_gap
+    if connection.vendor == "postgresql":
+        assert not CourseFacts.objects.get(pk=course.pk).stale
+
+
+def test_refresh_runs_the_same_queries_for_10_and_1000_stale_courses(
+    require_postgres, client_for, supervisor, therapist
+):
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(supervisor)
+    url = reverse("supervisor_home")
+
+    def cold_get() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    bulk_courses(therapist, 10)
+    ten = cold_get()
+    bulk_courses(therapist, 1000, offset=10)
+    assert CourseFacts.objects.filter(stale=True).count() == 1000
+    assert cold_get() == ten
+    assert not CourseFacts.objects.filter(stale=True).exists()
