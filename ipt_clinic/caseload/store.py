@@ -55,7 +55,7 @@ def stale(key: str) -> Q:
 
 
 def refresh(courses: QuerySet[Course], thresholds: FlagThresholds) -> None:
-    """Recompute the stale rows among these courses' (a fixed number of queries).
+    """Recompute the stale rows of these courses (a fixed number of queries).
 
     The rows are locked while they are recomputed, so that a write committed meanwhile
     waits for the lock and marks its row stale again, after this. A row locked by a write
@@ -91,7 +91,7 @@ def _store(rows: list[FactRow], thresholds: FlagThresholds, key: str) -> None:
 
 
 def _computed(row: FactRow, thresholds: FlagThresholds, key: str) -> CourseFacts:
-    mark_flags(row, thresholds)
+    mark_flags(row, thresholds)  # what the rules read besides the facts (PHQ-9, phase...)
     raised_from = {f"{flag.code}_from": flag.rule(row, thresholds) for flag in FLAGS}
     return CourseFacts(
         course_id=row.pk,
