@@ -2,6 +2,7 @@
 triggers), stale rows are recomputed before the dashboard reads them, and the flags that
 depend on the clock are raised by the passing of time alone."""
 
+import re
 import threading
 from datetime import timedelta
 from unittest import mock
@@ -208,3 +209,24 @@ def test_refresh_runs_the_same_queries_for_10_and_1000_stale_courses(
     assert CourseFacts.objects.filter(stale=True).count() == 1000
     assert cold_get() == ten
     assert not CourseFacts.objects.filter(stale=True).exists()
+
+
+def test_every_table_the_facts_read_has_the_triggers(require_postgres, course):
+    """A fact read from a table without the triggers would go stale unnoticed: the tables
+    in fact_rows' SQL must be exactly those that mark the facts stale."""
+    from django.test.utils import CaptureQueriesContext
+
+    from ipt_clinic.caseload.flags import fact_rows
+
+    with CaptureQueriesContext(connection) as captured:
+        fact_rows(Course.objects.filter(pk=course.pk), store.COURSE_FIELDS)
+    read = set()
+    for query in captured.captured_queries:
+        read |= set(re.findall(r'(?:FROM|JOIN) "(\w+)"', query["sql"]))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+            " WHERE t.tgname LIKE 'caseload_stale_%%'"
+        )
+        triggered = {name for (name,) in cursor.fetchall()}
+    assert read == triggered
