@@ -64,7 +64,7 @@ class Flag:
     explanation: str  # may use {thresholds} fields, e.g. {t.gap_days}
     severity: int  # 3 = look today, 2 = this week, 1 = at the next supervision
     # rule(facts, thresholds): the instant from which the flag is raised, None if it is not.
-    # The facts are a course annotated by with_facts, a FactRow or a stored CourseFacts.
+    # The facts: a course or FactRow with the FACTS and what mark_flags derives from them.
     rule: Callable[[Any, FlagThresholds], datetime | None]
 
     def explain(self, thresholds: FlagThresholds) -> str:
@@ -215,16 +215,6 @@ COURSE_FACTS = [
     "other_area_suggested",
 ]
 FACTS = SESSION_FACTS + COURSE_FACTS
-# What mark_flags derives from the facts.
-DERIVED = [
-    "phq9_baseline",
-    "phq9_latest",
-    "position",
-    "phase_code",
-    *(f"flag_{flag.code}" for flag in FLAGS),
-    "flag_severity",
-    "flag_count",
-]
 
 
 def _boolean(condition: Q) -> ExpressionWrapper:
@@ -394,9 +384,9 @@ def phase_code_of(course) -> str:
 
 
 def mark_flags(course, thresholds: FlagThresholds, now: datetime | None = None):
-    """Set the DERIVED attributes (PHQ-9 at baseline and latest, position, phase_code,
-    flag_<code>, flag_severity, flag_count) on a course or FactRow that has the FACTS;
-    returns it."""
+    """Set what the rules and pages read besides the FACTS (phq9_baseline, phq9_latest,
+    position, phase_code) and the flags (flag_<code>, flag_severity, flag_count) on a
+    course or FactRow that has the FACTS; returns it."""
     now = now or timezone.now()
     course.phq9_baseline = course.opening_phq9
     course.phq9_latest = (
@@ -428,7 +418,7 @@ class _FlaggedIterable(ModelIterable):
 
 def with_flags(courses: QuerySet[Course], thresholds: FlagThresholds) -> QuerySet[Course]:
     """The courses with their facts (one query: for a few courses) and, on each course
-    fetched, the DERIVED attributes: every flag as flag_<code>, flag_severity and more."""
+    fetched, what mark_flags sets: every flag as flag_<code>, flag_severity and more."""
     flagged = with_facts(courses)
     flagged._iterable_class = type(
         "FlaggedIterable", (_FlaggedIterable,), {"thresholds": thresholds, "now": timezone.now()}

@@ -97,8 +97,9 @@ def caseload_for(user, *, therapist_id=None, phase=None, area=None, flag=None) -
         courses_for(user).open().filter(therapist_id__in=[therapist.pk for therapist in therapists])
     )
     now = timezone.now()
-    counts = _counts(courses, now, key)
-    if not store.kept_by_triggers() or any(row["stale"] for row in counts.values()):
+    # Without the triggers (SQLite) nothing says which rows are stale: refresh recomputes all.
+    counts = _counts(courses, now, key) if store.kept_by_triggers() else None
+    if counts is None or any(row["stale"] for row in counts.values()):
         store.refresh(courses, thresholds)
         now = timezone.now()
         counts = _counts(courses, now, key)
@@ -117,6 +118,8 @@ def caseload_for(user, *, therapist_id=None, phase=None, area=None, flag=None) -
         courses = courses.filter(store.raised(flag, now))
     elif flag == "any":
         courses = courses.filter(store.any_raised(now))
+    # (A course opened since the refresh has no facts yet: it is listed on the next read.)
+    courses = courses.filter(facts__isnull=False)
     return Caseload(
         ids=list(store.most_urgent_first(courses, now).values_list("pk", flat=True)),
         summaries=summaries,

@@ -11,15 +11,18 @@ recomputes the other rows of the courses asked for, with the same fact_rows and 
 live path (flags.py), so the two cannot disagree.
 """
 
+import logging
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Case, F, Q, QuerySet, Value, When
 
 from sessions.models import Course
 
 from .flags import FACTS, FLAGS, FactRow, fact_rows, mark_flags
 from .models import CourseFacts, FlagThresholds
+
+logger = logging.getLogger(__name__)
 
 STORED = [
     *FACTS,
@@ -57,28 +60,39 @@ def stale(key: str) -> Q:
 def refresh(courses: QuerySet[Course], thresholds: FlagThresholds) -> None:
     """Recompute the stale rows of these courses (a fixed number of queries).
 
-    The rows are locked while they are recomputed, so that a write committed meanwhile
-    waits for the lock and marks its row stale again, after this. A row locked by a write
-    in progress is skipped: it is recomputed on the next read.
+    The rows are locked (in course order) while they are recomputed: a write committed
+    meanwhile waits for the lock and marks its row stale again, after this; a row another
+    request is recomputing is waited for, and then left alone if it is fresh. A course
+    without a row (the triggers bypassed) gets one first, so that it is locked like the
+    others. If PostgreSQL breaks a deadlock by failing this transaction (a write touching
+    many courses, committing at this moment), the rows stay stale until the next read.
     """
     key = thresholds_key(thresholds)
     if not kept_by_triggers():
         _store(fact_rows(courses, COURSE_FIELDS), thresholds, key)
         return
-    # (course, its row or None): a course from before the triggers may have no row.
+    # (course, its row or None)
     stale_rows = dict(courses.filter(stale(key)).values_list("pk", "facts__pk"))
     if not stale_rows:
         return
-    with transaction.atomic():
-        locked = set(
-            CourseFacts.objects.filter(pk__in=[row for row in stale_rows.values() if row])
-            .select_for_update(skip_locked=True)
-            .values_list("pk", flat=True)
-        )
-        missing = {course for course, row in stale_rows.items() if row is None}
-        # Read after the lock: every write that marked these rows stale is committed.
-        rows = fact_rows(Course.objects.filter(pk__in=locked | missing), COURSE_FIELDS)
-        _store(rows, thresholds, key)
+    try:
+        with transaction.atomic():
+            missing = [course for course, row in stale_rows.items() if row is None]
+            CourseFacts.objects.bulk_create(
+                [CourseFacts(course_id=course) for course in missing], ignore_conflicts=True
+            )
+            locked = (
+                CourseFacts.objects.filter(pk__in=stale_rows)
+                .filter(Q(stale=True) | ~Q(thresholds_key=key))  # checked again once locked
+                .order_by("pk")
+                .select_for_update()
+                .values_list("pk", flat=True)
+            )
+            # Read after the lock: every write that marked these rows stale is committed.
+            rows = fact_rows(Course.objects.filter(pk__in=list(locked)), COURSE_FIELDS)
+            _store(rows, thresholds, key)
+    except OperationalError:
+        logger.warning("Caseload facts not refreshed: a lock conflict; retried on next read")
 
 
 def _store(rows: list[FactRow], thresholds: FlagThresholds, key: str) -> None:
@@ -100,7 +114,9 @@ def _computed(row: FactRow, thresholds: FlagThresholds, key: str) -> CourseFacts
         phase_code=row.phase_code,
         **{name: getattr(row, name) for name in FACTS},
         **raised_from,
-        flagged_from=min((since for since in raised_from.values() if since), default=None),
+        flagged_from=min(
+            (since for since in raised_from.values() if since is not None), default=None
+        ),
     )
 
 

@@ -4,6 +4,7 @@ depend on the clock are raised by the passing of time alone."""
 
 import re
 import threading
+import time
 from datetime import timedelta
 from unittest import mock
 
@@ -108,9 +109,15 @@ def test_bulk_inserts_mark_every_course_they_touch(require_postgres, therapist):
     assert CourseFacts.objects.filter(pk__in=[c.pk for c in courses], stale=True).count() == 30
 
 
-def test_a_write_in_progress_neither_blocks_nor_is_lost(require_postgres, transactional_db):
-    """refresh skips a row a writer has locked (its trigger ran, it has not committed): the
-    row stays stale and is recomputed with the committed write on the next read."""
+# --- Concurrency (PostgreSQL; committed transactions in threads) ---------------------------
+
+RISK_CHECKED = "Asked; no plan, no intent."
+
+
+@pytest.fixture
+def committed_course(require_postgres, transactional_db):
+    """A committed course with an item-9 PHQ-9 not followed up: its stored risk fact tells
+    which version of the record a refresh read."""
     from ipt_clinic.accounts.models import Clinic
     from tests.conftest import make_user
 
@@ -119,30 +126,121 @@ def test_a_write_in_progress_neither_blocks_nor_is_lost(require_postgres, transa
     course = open_course(make_patient(therapist), start=timezone.localdate())
     phq9(course, 1, 12, item_9=1)
     assert refreshed(course).risk_open
+    return course
 
+
+class InThread:
+    """Runs `work` in a thread, on its own connection; join() raises what it raised."""
+
+    def __init__(self, work):
+        self.error = None
+
+        def run():
+            try:
+                work()
+            except Exception as error:  # handed to the test by join()
+                self.error = error
+            finally:
+                connections.close_all()
+
+        self.thread = threading.Thread(target=run)
+        self.thread.start()
+
+    def join(self):
+        self.thread.join(20)
+        assert not self.thread.is_alive()
+        if self.error:
+            raise self.error
+
+
+def uncommitted_risk_check(course, written: threading.Event, release: threading.Event):
+    with transaction.atomic():
+        _session(course).update(risk_check_note=RISK_CHECKED)
+        written.set()
+        assert release.wait(10)
+
+
+def test_a_write_in_progress_is_neither_waited_for_nor_lost(committed_course):
+    course = committed_course
     written, release = threading.Event(), threading.Event()
-
-    def writer():
-        try:
-            with transaction.atomic():
-                _session(course).update(risk_check_note="No plan, safe.")
-                written.set()
-                release.wait(10)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=writer)
-    thread.start()
+    writer = InThread(lambda: uncommitted_risk_check(course, written, release))
     try:
         assert written.wait(10)
-        store.refresh(Course.objects.filter(pk=course.pk), FlagThresholds.for_clinic(clinic.pk))
-        row = CourseFacts.objects.get(pk=course.pk)
-        assert row.risk_open  # the write is not committed: nothing new to see
+        refreshed(course)  # returns at once: the write is not committed, nothing is stale
+        assert CourseFacts.objects.get(pk=course.pk).risk_open
     finally:
         release.set()
-        thread.join()
-    assert is_stale(course)  # committed since: stale again, not overwritten
+        writer.join()
+    assert is_stale(course)  # marked at the commit
     assert not refreshed(course).risk_open
+
+
+def test_a_course_without_a_row_gets_one_and_a_concurrent_write_is_kept(committed_course):
+    course = committed_course
+    CourseFacts.objects.filter(pk=course.pk).delete()  # as if the triggers had been bypassed
+    written, release = threading.Event(), threading.Event()
+    writer = InThread(lambda: uncommitted_risk_check(course, written, release))
+    try:
+        assert written.wait(10)
+        assert refreshed(course).risk_open  # computed without the uncommitted write
+    finally:
+        release.set()
+        writer.join()
+    assert is_stale(course)
+    assert not refreshed(course).risk_open
+
+
+def test_a_refresh_waits_for_a_row_another_transaction_holds(committed_course):
+    """As when two supervisors open their dashboards at once: the second waits for the
+    first's rows instead of showing them as they were before."""
+    course = committed_course
+    _session(course).update(risk_check_note=RISK_CHECKED)
+    assert is_stale(course)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold():
+        with transaction.atomic():
+            list(CourseFacts.objects.filter(pk=course.pk).select_for_update())
+            locked.set()
+            assert release.wait(10)
+
+    holder = InThread(hold)
+    assert locked.wait(10)
+    threading.Timer(0.3, release.set).start()
+    facts = refreshed(course)  # asserts the row is fresh: it was not skipped
+    holder.join()
+    assert not facts.risk_open
+
+
+def test_the_triggers_add_no_deadlock_between_writers(committed_course):
+    """Attendance saves the session and then the course; a handover locks the course and
+    then updates it. Marking the facts stale at the statement made PostgreSQL fail one of
+    them; deferred to the commit, both go through."""
+    course = committed_course
+    session_saved, course_locked, go_on = (threading.Event() for _ in range(3))
+
+    def attendance():
+        with transaction.atomic():
+            _session(course).update(attendance="attended", actual_minutes=50)
+            session_saved.set()
+            assert course_locked.wait(10)
+            Course.objects.filter(pk=course.pk).update(status="active")  # waits: handover
+
+    def handover():
+        assert session_saved.wait(10)
+        with transaction.atomic():
+            list(Course.objects.filter(pk=course.pk).select_for_update())
+            course_locked.set()
+            assert go_on.wait(10)
+            Course.objects.filter(pk=course.pk).update(planned_sessions=14)
+
+    first, second = InThread(attendance), InThread(handover)
+    assert course_locked.wait(10)
+    time.sleep(0.3)  # the attendance now waits for the course
+    go_on.set()
+    first.join()
+    second.join()
+    assert is_stale(course)
 
 
 # --- Reading -------------------------------------------------------------------------------
@@ -226,7 +324,7 @@ def test_every_table_the_facts_read_has_the_triggers(require_postgres, course):
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
-            " WHERE t.tgname LIKE 'caseload_stale_%%'"
+            " WHERE t.tgname = 'caseload_stale'"
         )
         triggered = {name for (name,) in cursor.fetchall()}
     assert read == triggered

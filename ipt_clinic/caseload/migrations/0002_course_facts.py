@@ -1,10 +1,16 @@
 """The stored caseload facts, and the PostgreSQL triggers that mark them stale.
 
-Each table the facts come from (flags.py: fact_rows) gets three statement-level triggers,
-one per event (PostgreSQL allows transition tables on single-event triggers only). They
-upsert the touched courses' rows with stale = true, so that a row exists from the course's
-creation on and is recomputed (store.refresh) before the dashboard reads it. Statement-level
-with transition tables: a bulk_create of 30,000 sessions costs one upsert, not 30,000.
+Each table the facts come from (flags.py: fact_rows) gets a row trigger that upserts the
+touched course's row with stale = true, so that a row exists from the course's creation on
+and is recomputed (store.refresh) before the dashboard reads it. Being triggers, update(),
+bulk_create() and raw SQL cannot bypass them (TRUNCATE and session_replication_role =
+replica do: restore such data with the triggers on, or mark every row stale).
+
+They are constraint triggers deferred to the commit: the facts row is then the last lock a
+transaction takes, held for an instant, so it adds no deadlock between writers (taken at
+the statement, it did: a session saved and then its course, against a handover that locks
+the course and then updates it). Tests, whose transactions never commit, set them
+IMMEDIATE (tests/conftest.py).
 
 SQLite (the developer's fallback) gets no triggers: there store.refresh recomputes every
 row it reads.
@@ -13,43 +19,38 @@ row it reads.
 import django.db.models.deletion
 from django.db import migrations, models
 
-# table -> SELECT of the course ids of the changed rows (in {rows}).
+# table -> the course id of a changed row, {row} being NEW or OLD.
 SOURCES = {
-    "therapy_sessions_course": "SELECT id FROM {rows}",
-    "therapy_sessions_therapysession": "SELECT course_id FROM {rows}",
-    "therapy_sessions_measure": "SELECT course_id FROM {rows}",
-    "inventory_problemarea": "SELECT course_id FROM {rows}",
-    "inventory_formulation": "SELECT course_id FROM {rows}",
-    "inventory_relationship": "SELECT course_id FROM {rows}",
+    "therapy_sessions_course": "{row}.id",
+    "therapy_sessions_therapysession": "{row}.course_id",
+    "therapy_sessions_measure": "{row}.course_id",
+    "inventory_problemarea": "{row}.course_id",
+    "inventory_formulation": "{row}.course_id",
+    "inventory_relationship": "{row}.course_id",
     "inventory_sessionfocus": (
-        "SELECT s.course_id FROM {rows} r JOIN therapy_sessions_therapysession s"
-        " ON s.id = r.session_id"
+        "(SELECT course_id FROM therapy_sessions_therapysession WHERE id = {row}.session_id)"
     ),
 }
-# A course is never deleted once it has any of these rows (on_delete=PROTECT); deleting one
-# without them deletes its facts row too, which the course table's triggers must not undo.
-EVENTS = {
-    "INSERT": "NEW TABLE AS new_rows",
-    "UPDATE": "NEW TABLE AS new_rows OLD TABLE AS old_rows",
-    "DELETE": "OLD TABLE AS old_rows",
-}
-UPSERT = (
-    "INSERT INTO caseload_coursefacts (course_id, stale) SELECT DISTINCT c, true FROM ({ids}) AS"
-    " changed(c) ON CONFLICT (course_id) DO UPDATE SET stale = true"
-)
+# Only if the course still exists (one deleted in the same transaction has no facts). An
+# already stale row is locked but not rewritten.
+MARK_STALE = """
+CREATE FUNCTION caseload_mark_stale(course bigint) RETURNS void LANGUAGE sql AS $$
+    INSERT INTO caseload_coursefacts (course_id, stale)
+    SELECT id, true FROM therapy_sessions_course WHERE id = course
+    ON CONFLICT (course_id) DO UPDATE SET stale = true WHERE NOT caseload_coursefacts.stale
+$$;"""
 
 
-def _function(table: str, select: str) -> str:
-    new, old = select.format(rows="new_rows"), select.format(rows="old_rows")
+def _function(table: str, course: str) -> str:
+    new, old = course.format(row="NEW"), course.format(row="OLD")
     return f"""
 CREATE FUNCTION caseload_stale_{table}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        {UPSERT.format(ids=new)};
-    ELSIF TG_OP = 'UPDATE' THEN
-        {UPSERT.format(ids=f"{new} UNION {old}")};
-    ELSE
-        {UPSERT.format(ids=old)};
+    IF TG_OP <> 'DELETE' THEN
+        PERFORM caseload_mark_stale({new});
+    END IF;
+    IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND {old} IS DISTINCT FROM {new}) THEN
+        PERFORM caseload_mark_stale({old});
     END IF;
     RETURN NULL;
 END $$;"""
@@ -58,16 +59,21 @@ END $$;"""
 def create_triggers(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    for table, select in SOURCES.items():
-        schema_editor.execute(_function(table, select))
-        for event, transition in EVENTS.items():
-            if table == "therapy_sessions_course" and event == "DELETE":
-                continue
-            schema_editor.execute(
-                f"CREATE TRIGGER caseload_stale_{event.lower()} AFTER {event} ON {table}"
-                f" REFERENCING {transition} FOR EACH STATEMENT"
-                f" EXECUTE FUNCTION caseload_stale_{table}()"
-            )
+    schema_editor.execute(MARK_STALE)
+    for table, course in SOURCES.items():
+        schema_editor.execute(_function(table, course))
+        # A course is deleted only without any of the other rows (on_delete=PROTECT), and
+        # its facts row with it.
+        events = (
+            "INSERT OR UPDATE"
+            if table == "therapy_sessions_course"
+            else ("INSERT OR UPDATE OR DELETE")
+        )
+        schema_editor.execute(
+            f"CREATE CONSTRAINT TRIGGER caseload_stale AFTER {events} ON {table}"
+            f" DEFERRABLE INITIALLY DEFERRED FOR EACH ROW"
+            f" EXECUTE FUNCTION caseload_stale_{table}()"
+        )
     # The courses that exist already: a stale row each, computed when first read.
     schema_editor.execute(
         "INSERT INTO caseload_coursefacts (course_id, stale) SELECT id, true"
@@ -80,6 +86,7 @@ def drop_triggers(apps, schema_editor):
         return
     for table in SOURCES:
         schema_editor.execute(f"DROP FUNCTION caseload_stale_{table}() CASCADE")
+    schema_editor.execute("DROP FUNCTION caseload_mark_stale(bigint)")
 
 
 class Migration(migrations.Migration):
