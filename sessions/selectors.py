@@ -93,6 +93,16 @@ def session_measures(session: TherapySession) -> dict[str, Measure]:
     return {m.kind: m for m in Measure.objects.filter(session=session)}
 
 
+def opening_risk_unchecked(course) -> Measure | None:
+    """The course's opening PHQ-9 (taken at the assessment) when its item 9 is above 0 and
+    no session note records a risk check yet: it is followed up at the next session held."""
+    if course.sessions.exclude(risk_check_note="").exists():
+        return None
+    return Measure.objects.filter(
+        course=course, session__isnull=True, kind=Measure.Kind.PHQ9, item_9__gt=0
+    ).first()
+
+
 def _latest_phq9_total(course_ref: str = "pk"):
     return Subquery(
         Measure.objects.filter(course=OuterRef(course_ref), kind=Measure.Kind.PHQ9)

@@ -23,6 +23,7 @@ from .models import (
 )
 from .phases import Phase
 from .scheduling import first_weekday_on_or_after, weekly_starts
+from .selectors import opening_risk_unchecked
 
 Attendance = TherapySession.Attendance
 
@@ -426,8 +427,12 @@ def session_note_save(
     return session
 
 
-def sign_problems(session: TherapySession, measures: dict[str, Measure]) -> list[str]:
-    """What stops the note from being signed, in words the therapist can act on."""
+def sign_problems(
+    session: TherapySession, measures: dict[str, Measure], opening_risk: Measure | None = None
+) -> list[str]:
+    """What stops the note from being signed, in words the therapist can act on.
+    `opening_risk`: the opening PHQ-9 whose item 9 is not followed up yet
+    (selectors.opening_risk_unchecked)."""
     problems = []
     if session.attendance != Attendance.ATTENDED:
         problems.append("Only the note of an attended session can be signed.")
@@ -436,6 +441,11 @@ def sign_problems(session: TherapySession, measures: dict[str, Measure]) -> list
     phq9 = measures.get(Measure.Kind.PHQ9)
     if phq9 and phq9.self_harm_positive and not session.risk_check_note.strip():
         problems.append("PHQ-9 item 9 is above 0: record the risk check before signing.")
+    elif opening_risk and not session.risk_check_note.strip():
+        problems.append(
+            f"Item 9 of the opening PHQ-9 was {opening_risk.item_9} and no risk check is "
+            "recorded yet: record it in this note before signing."
+        )
     return problems
 
 
@@ -445,7 +455,7 @@ def session_sign(*, request: HttpRequest, session: TherapySession) -> TherapySes
     if session.is_signed:
         raise ValidationError("This note is already signed.")
     measures = {m.kind: m for m in session.measures.all()}
-    problems = sign_problems(session, measures)
+    problems = sign_problems(session, measures, opening_risk_unchecked(session.course))
     if problems:
         raise ValidationError(problems)
     session.signed_at = timezone.now()

@@ -97,14 +97,25 @@ def _poor_improvement(c, t: FlagThresholds) -> bool:
     )
 
 
+def _gap_since(c) -> datetime | None:
+    """The last session that took place; for a course not started yet, its first booked
+    session (so that sessions passing unrecorded are noticed)."""
+    if c.status == Course.Status.ACTIVE:
+        return c.last_start
+    if c.status == Course.Status.PLANNED:
+        return c.next_start
+    return None
+
+
 FLAGS = [
     Flag(
         "risk_unchecked",
         "Self-harm item not followed up",
         "PHQ-9 item 9 (thoughts of self-harm) was above 0 in a session whose note has no "
-        "risk check. Item 9 always needs follow-up, whatever the total.",
+        "risk check, or in the opening PHQ-9 and no session note records a risk check since. "
+        "Item 9 always needs follow-up, whatever the total.",
         3,
-        lambda c, t: _ever(c.risk_open),
+        lambda c, t: _ever(c.risk_open or (bool(c.opening_item_9) and not c.risk_checked_count)),
     ),
     Flag(
         "missed_in_row",
@@ -125,8 +136,8 @@ FLAGS = [
     Flag(
         "no_problem_area",
         "No problem area agreed",
-        "{t.problem_area_by_session} sessions have taken place and no problem area has been "
-        "agreed with the patient in a formulation.",
+        "Session {t.problem_area_by_session} has passed (held or missed) and no problem area "
+        "has been agreed with the patient in a formulation.",
         2,
         lambda c, t: _ever(
             c.happened_count >= t.problem_area_by_session
@@ -144,7 +155,7 @@ FLAGS = [
     Flag(
         "termination_not_raised",
         "Termination not raised",
-        "The course is at session N-{t.termination_raised_before_end} or later and no note "
+        "Session N-{t.termination_raised_before_end} has passed (held or missed) and no note "
         "records that the end of treatment was discussed with the patient.",
         2,
         lambda c, t: _ever(
@@ -179,13 +190,10 @@ FLAGS = [
     Flag(
         "gap",
         "No recent session",
-        "The course is active and no session has taken place in the last {t.gap_days} days.",
+        "No session has taken place in the last {t.gap_days} days; for a course not started "
+        "yet, in the {t.gap_days} days since its first booked session.",
         1,
-        lambda c, t: (
-            _after(c.last_start, timedelta(days=t.gap_days))
-            if c.status == Course.Status.ACTIVE
-            else None
-        ),
+        lambda c, t: _after(_gap_since(c), timedelta(days=t.gap_days)),
     ),
 ]
 FLAGS_BY_CODE = {flag.code: flag for flag in FLAGS}
@@ -204,11 +212,13 @@ SESSION_FACTS = [
     "drift_count",
     "latest_session_phq9",
     "risk_open",
+    "risk_checked_count",
     "missed_twice",
 ]
 # ... and of the course itself (each from at most one row: no aggregate pass needed).
 COURSE_FACTS = [
     "opening_phq9",
+    "opening_item_9",
     "primary_area",
     "focus_agreed_on",
     "deficits_chosen",
@@ -269,6 +279,7 @@ def _session_facts() -> tuple[dict, dict]:
             "sessions__scheduled_start", filter=Q(sessions__number=F("planned_sessions"))
         ),
         "raised_count": Count("sessions", filter=Q(sessions__termination_raised=True)),
+        "risk_checked_count": Count("sessions", filter=~Q(sessions__risk_check_note="")),
         # A session's focus without a problem area is drift.
         "drift_count": Count(
             "sessions__focus", filter=Q(sessions__focus__problem_area__isnull=True)
@@ -316,6 +327,8 @@ def _course_facts() -> tuple[dict, dict]:
             Subquery(first_phq9.order_by("administered_on", "pk").values("total")[:1]),
             output_field=IntegerField(),
         ),
+        # Item 9 of the PHQ-9 taken when the course was opened (None: none taken then).
+        "opening_item_9": Max("baseline_phq9__item_9"),
         "primary_area": Coalesce(Max("primary__area"), Value("")),  # "": none agreed
         "focus_agreed_on": Max("formulation__agreed_on"),
         "deficits_chosen": _boolean(Q(deficits_count__gt=0)),

@@ -81,6 +81,15 @@ def test_risk_unchecked(new_course):
     assert "risk_unchecked" not in flags_of(course)
 
 
+def test_risk_unchecked_at_the_opening_phq9(new_course):
+    course = new_course(weeks=1)
+    phq9(course, None, 12, item_9=2)  # taken at the assessment, before session 1
+    assert "risk_unchecked" in flags_of(course)
+    held(course, 1)
+    TherapySession.objects.filter(course=course, number=1).update(risk_check_note="No plan.")
+    assert "risk_unchecked" not in flags_of(course)
+
+
 def test_missed_in_row(new_course):
     course = new_course(weeks=4, held_up_to=1)
     held(course, 2, 4, attendance="no_show")
@@ -171,6 +180,12 @@ def test_gap_of_14_days(new_course):
     assert "gap" in flags_of(course)
     held(course, 5)  # about a week ago
     assert "gap" not in flags_of(course)
+
+
+def test_gap_on_a_course_whose_sessions_pass_unrecorded(new_course):
+    """A course never marked started: counted from its first booked session."""
+    assert "gap" in flags_of(new_course(weeks=3))
+    assert "gap" not in flags_of(new_course(weeks=1))
 
 
 def test_thresholds_come_from_the_clinic(new_course, clinic):

@@ -18,7 +18,10 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def caseload(therapist, supervisor):
-    quiet = open_course(make_patient(therapist, given_name="Quinn", family_name="Calm"))
+    quiet = open_course(
+        make_patient(therapist, given_name="Quinn", family_name="Calm"),
+        start=timezone.localdate(),
+    )
     troubled = open_course(
         make_patient(therapist, given_name="Terry", family_name="Troubled"),
         start=timezone.localdate() - timedelta(weeks=5),

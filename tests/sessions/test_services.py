@@ -187,6 +187,23 @@ class TestSigning:
         first_session.refresh_from_db()
         assert first_session.is_signed and first_session.signed_by == therapist
 
+    def test_an_opening_item_9_requires_a_risk_check_at_the_next_session(self, patient):
+        course = open_course(patient, baseline={"phq9": phq9(item_9=2)})
+        first, second = course.sessions.get(number=1), course.sessions.get(number=2)
+        request = request_as(patient.therapist)
+        for session in (first, second):
+            attend(session)
+            services.session_note_save(
+                request=request, session=session, fields={"progress_note": "Low mood."}
+            )
+        with pytest.raises(ValidationError, match="opening PHQ-9 was 2"):
+            services.session_sign(request=request, session=first)
+        services.session_note_save(
+            request=request, session=first, fields={"risk_check_note": "No plan or intent."}
+        )
+        services.session_sign(request=request, session=first)
+        services.session_sign(request=request, session=second)  # followed up once is enough
+
     def test_signed_note_changes_only_by_amendment(self, first_session, therapist):
         request = request_as(therapist)
         attend(first_session)

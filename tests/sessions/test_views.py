@@ -251,6 +251,27 @@ def test_sign_with_problems_explains_them(client_for, therapist, first_session):
     assert not first_session.is_signed
 
 
+def test_an_opening_item_9_shows_until_a_note_records_the_risk_check(client_for, patient):
+    therapist = patient.therapist
+    answers = {**{f"item_{n}": 1 for n in range(1, 9)}, "item_9": 3}
+    course = open_course(patient, baseline={"phq9": answers})
+    session = course.sessions.get(number=1)
+    client = client_for(therapist)
+    course_url = reverse("sessions:course", args=[course.pk])
+    session_url = reverse("sessions:session", args=[session.pk])
+    opening = "item 9 of the opening PHQ-9 (thoughts of self-harm) was 3"
+    assert opening in client.get(course_url).content.decode()
+    assert opening in client.get(session_url).content.decode()
+    attend(session)
+    services.session_note_save(
+        request=request_as(therapist),
+        session=session,
+        fields={"risk_check_note": "Passive thoughts, no plan; safety plan agreed."},
+    )
+    assert opening not in client.get(course_url).content.decode()
+    assert opening not in client.get(session_url).content.decode()
+
+
 def test_course_page_shows_the_risk_banner_and_badges(client_for, therapist, patient):
     course = open_course(
         patient,
