@@ -198,7 +198,13 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 class SupervisionQuerySet(models.QuerySet["Supervision"]):
     def active_on(self, day: date) -> "SupervisionQuerySet":
-        return self.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day), starts_on__lte=day)
+        """Links in effect on the day (the current time zone's): begun, not past their end
+        date, and not ended at once on or before that day."""
+        return self.filter(
+            Q(ends_on__isnull=True) | Q(ends_on__gte=day),
+            Q(ended_at__isnull=True) | Q(ended_at__date__gt=day),
+            starts_on__lte=day,
+        )
 
     def active(self) -> "SupervisionQuerySet":
         return self.active_on(localdate())
@@ -215,6 +221,8 @@ class Supervision(models.Model):
     )
     starts_on = models.DateField(default=localdate)
     ends_on = models.DateField(null=True, blank=True, help_text="Leave empty while it lasts.")
+    # Ended at once ("End now"): access stops at this instant, not at the end of ends_on.
+    ended_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = SupervisionQuerySet.as_manager()
 
@@ -262,6 +270,8 @@ class Supervision(models.Model):
         others = Supervision.objects.filter(
             supervisor_id=self.supervisor_id, therapist_id=self.therapist_id
         ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=self.starts_on))
+        # A link ended at once is over from that instant: a new one may start that day.
+        others = others.exclude(ended_at__date__lte=self.starts_on)
         if self.ends_on:
             others = others.filter(starts_on__lte=self.ends_on)
         if self.pk:

@@ -193,7 +193,7 @@ def _other_active_admins(person: User):
 
 def _current_links(queryset, today: date):
     """Supervision links that have not ended by today (running, or still to come)."""
-    return queryset.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+    return queryset.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today), ended_at__isnull=True)
 
 
 @transaction.atomic
@@ -279,10 +279,12 @@ def staff_deactivate(*, request: HttpRequest, person: User) -> int:
     today = timezone.localdate(timezone=person.clinic.zone)
     links = Supervision.objects.filter(Q(supervisor=person) | Q(therapist=person))
     ended = 0
+    ended_at = timezone.now()
     for link in _current_links(links, today):
-        # A link that has not begun yet ends on its first day: end dates never precede starts.
-        link.ends_on = max(today, link.starts_on)
-        link.save(update_fields=["ends_on"])
+        # Ended at once: nobody reads a caseload through a link of a deactivated account. A
+        # link that has not begun yet ends on its first day: end dates never precede starts.
+        link.ends_on, link.ended_at = max(today, link.starts_on), ended_at
+        link.save(update_fields=["ends_on", "ended_at"])
         ended += 1
     sign_ins = sign_ins_end(person)
     audit_record(
@@ -335,6 +337,8 @@ def supervision_create(
 def supervision_update(
     *, request: HttpRequest, link: Supervision, starts_on: date, ends_on: date | None
 ) -> Supervision:
+    if link.ended_at:
+        raise ValidationError("This link was ended at once: add a new link to supervise again.")
     link.starts_on, link.ends_on = starts_on, ends_on
     link.full_clean()
     link.save(update_fields=["starts_on", "ends_on"])
@@ -343,5 +347,23 @@ def supervision_update(
         request=request,
         obj=link,
         detail=f"supervision dates {starts_on} to {ends_on or 'open'}",
+    )
+    return link
+
+
+@transaction.atomic
+def supervision_end_now(*, request: HttpRequest, link: Supervision) -> Supervision:
+    """End the link at this instant: the supervisor loses access to the caseload at once
+    (an end date keeps it to the end of that day). Its end date becomes today, or its start
+    date if it had not begun; to supervise again, add a new link."""
+    link = Supervision.objects.select_for_update().get(pk=link.pk)
+    today = timezone.localdate()
+    if link.ended_at or (link.ends_on and link.ends_on < today):
+        raise ValidationError("This supervision link has already ended.")
+    link.ended_at = timezone.now()
+    link.ends_on = max(link.starts_on, today)
+    link.save(update_fields=["ended_at", "ends_on"])
+    audit_record(
+        action=Action.UPDATE, request=request, obj=link, detail="supervision ended at once"
     )
     return link

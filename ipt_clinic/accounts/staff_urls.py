@@ -18,6 +18,7 @@ urlpatterns = [
     ),
     path("clinic/supervision/", views.supervision_list, name="supervisions"),
     path("clinic/supervision/<int:pk>/", views.supervision_edit, name="supervision_edit"),
+    path("clinic/supervision/<int:pk>/end/", views.supervision_end, name="supervision_end"),
     # Public: the link in the invitation email, authorised by its signed token alone.
     path("join/<str:token>/", views.invitation_accept, name="invitation_accept"),
 ]

@@ -201,6 +201,25 @@ def supervision_edit(request, pk: int):
     )
 
 
+@require_POST
+@role_required(Role.CLINIC_ADMIN)
+def supervision_end(request, pk: int):
+    link = get_object_or_404(
+        supervisions_for(request.user).select_related("supervisor", "therapist"), pk=pk
+    )
+    try:
+        services.supervision_end_now(request=request, link=link)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            f"{link.supervisor.full_name} no longer supervises {link.therapist.full_name}: "
+            "access to the caseload has stopped.",
+        )
+    return redirect("staff:supervisions")
+
+
 # --- Public: the invitee accepts ------------------------------------------------------------
 
 

@@ -133,6 +133,45 @@ def test_an_admin_adds_a_supervision_link_and_ends_it(admin_client, supervisor, 
     assert AuditEvent.objects.filter(object_type="accounts.supervision").count() == 2
 
 
+def test_a_link_ended_now_stops_access_at_once(admin_client, client_for, therapist, clinic):
+    """Even a link that began today (an end date cannot precede its start, and a link
+    ending today lasts until midnight)."""
+    from tests.conftest import make_patient, make_user, open_course
+
+    supervisor = make_user("new-sup@clinic.test", clinic, is_supervisor=True)
+    today = timezone.localdate()
+    admin_client.post(
+        reverse("staff:supervisions"),
+        {"supervisor": supervisor.pk, "therapist": therapist.pk, "starts_on": today},
+    )
+    link = Supervision.objects.get(supervisor=supervisor)
+    course = open_course(make_patient(therapist))
+    supervisor_client = client_for(supervisor)
+    course_url = reverse("sessions:course", args=[course.pk])
+    assert supervisor_client.get(course_url).status_code == 200
+
+    response = admin_client.post(reverse("staff:supervision_end", args=[link.pk]), follow=True)
+    assert "access to the caseload has stopped" in response.content.decode()
+    assert supervisor_client.get(course_url).status_code == 404
+    link.refresh_from_db()
+    assert link.ended_at and link.ends_on == today
+    assert AuditEvent.objects.filter(object_id=str(link.pk), detail__contains="ended at once")
+
+    # Over for good: its dates cannot reopen it, a second "End now" says so, a new link can
+    # start the same day.
+    response = admin_client.post(
+        reverse("staff:supervision_edit", args=[link.pk]), {"starts_on": today, "ends_on": ""}
+    )
+    assert "add a new link" in response.content.decode()
+    response = admin_client.post(reverse("staff:supervision_end", args=[link.pk]), follow=True)
+    assert "already ended" in response.content.decode()
+    admin_client.post(
+        reverse("staff:supervisions"),
+        {"supervisor": supervisor.pk, "therapist": therapist.pk, "starts_on": today},
+    )
+    assert supervisor_client.get(course_url).status_code == 200
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -231,6 +270,7 @@ def test_deactivating_a_supervisor_ends_their_supervision_links(admin_client, su
     admin_client.post(reverse("staff:deactivate", args=[supervisor.pk]))
     link = supervisor.supervisions_given.get()
     assert link.ends_on == timezone.localdate()
+    assert link.ended_at  # at once, not at midnight
 
 
 def test_reactivation_lets_them_sign_in_again(admin_client, inactive_user):

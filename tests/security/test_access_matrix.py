@@ -196,6 +196,10 @@ EXPECTED = {
         lambda world: {"pk": world["supervisor"].supervisions_given.first().pk},
         clinic_admin_only(),
     ),
+    "staff:supervision_end": (
+        lambda world: {"pk": world["supervisor"].supervisions_given.first().pk},
+        POST_ONLY,
+    ),
     # Public: the link in an invitation email, authorised by its signed token.
     "staff:invitation_accept": (invitation_token, PUBLIC),
     "sessions:handover": (staff_member, clinic_admin_only()),
