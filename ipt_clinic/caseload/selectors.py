@@ -108,7 +108,7 @@ def caseload_for(user, *, therapist_id=None, phase=None, area=None, flag=None) -
         for therapist in therapists
         if therapist.pk in counts
     ]
-    if therapist_id:
+    if therapist_id in {therapist.pk for therapist in therapists}:  # else: everyone's
         courses = courses.filter(therapist_id=therapist_id)
     if phase in PHASES:
         courses = courses.filter(facts__phase_code=phase)

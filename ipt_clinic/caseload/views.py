@@ -4,6 +4,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
 from inventory.models import Area
@@ -36,10 +38,20 @@ def _int_or_none(value) -> int | None:
         return None
 
 
-def _row(course) -> dict:
+def _day(moment, today) -> str:
+    """A session's day, short; with the year when it is not this year's."""
+    if moment is None:
+        return "—"
+    local = timezone.localtime(moment)
+    return date_format(local, "j M" if local.year == today.year else "j M Y")
+
+
+def _row(course, today) -> dict:
     baseline, latest = course.phq9_baseline, course.phq9_latest
     return {
         "course": course,
+        "last": _day(course.last_start, today),
+        "next": _day(course.next_start, today),
         "flags": raised_flags(course),
         "outcome": response_status(baseline, latest),
         "change": latest - baseline if baseline is not None and latest is not None else None,
@@ -58,7 +70,8 @@ def dashboard(request):
     }
     caseload = caseload_for(request.user, **filters)
     page = Paginator(caseload.ids, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [_row(course) for course in caseload.courses(page.object_list)]
+    today = timezone.localdate()
+    rows = [_row(course, today) for course in caseload.courses(page.object_list)]
     audit_record(
         action=Action.VIEW, request=request, detail=f"caseload dashboard page {page.number}"
     )
@@ -74,7 +87,13 @@ def dashboard(request):
             "flags": [(flag, flag.explain(caseload.thresholds)) for flag in FLAGS],
             "phases": PHASES,
             "areas": Area.choices,
-            "selected": {**filters, "therapist": filters["therapist_id"]},
+            # Someone who is not a supervisee is not filtered on: the list says "all".
+            "selected": {
+                **filters,
+                "therapist": filters["therapist_id"]
+                if any(t.pk == filters["therapist_id"] for t in caseload.therapists)
+                else None,
+            },
         },
     )
 

@@ -219,3 +219,24 @@ def test_after_a_cancelled_session_the_course_is_at_its_next_booked_session(
     assert "8 of 12" in row_of(dashboard)
     assert "8 of 12" in row_of(home)
     assert "session 8 of 12" in course_page.content.decode()
+
+
+def test_someone_not_supervised_is_not_a_filter(
+    client_for, supervisor, therapist, colleague_course
+):
+    open_course(make_patient(therapist, family_name="Supervised"))
+    response = client_for(supervisor).get(
+        reverse("supervisor_home"), {"therapist": colleague_course.therapist_id}
+    )
+    html = response.content.decode()
+    assert "Supervised" in html  # everyone's courses, as the list says ("all")
+    assert colleague_course.patient.full_name not in html
+
+
+def test_session_days_show_the_year_when_not_this_year(client_for, supervisor, therapist):
+    from django.utils.formats import date_format
+
+    course = open_course(make_patient(therapist), start=timezone.localdate() - timedelta(days=400))
+    first = timezone.localtime(course.sessions.get(number=1).scheduled_start)
+    html = client_for(supervisor).get(reverse("supervisor_home")).content.decode()
+    assert f"— / {date_format(first, 'j M Y')}" in html  # nothing held, booked long ago
