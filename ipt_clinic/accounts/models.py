@@ -209,6 +209,10 @@ class SupervisionQuerySet(models.QuerySet["Supervision"]):
     def active(self) -> "SupervisionQuerySet":
         return self.active_on(localdate())
 
+    def current(self, day: date) -> "SupervisionQuerySet":
+        """Links not over by the day: in effect, or still to come."""
+        return self.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day), ended_at__isnull=True)
+
 
 class Supervision(models.Model):
     """A supervisor is responsible for a therapist's caseload from starts_on to ends_on."""
@@ -241,6 +245,12 @@ class Supervision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.supervisor} supervises {self.therapist}"
+
+    def end_now(self, today: date, at: datetime) -> None:
+        """End the link at this instant (access stops at once). Its end date becomes today,
+        or its first day if it has not begun: end dates never precede starts."""
+        self.ends_on, self.ended_at = max(today, self.starts_on), at
+        self.save(update_fields=["ends_on", "ended_at"])
 
     def clean(self) -> None:
         errors = {}

@@ -191,11 +191,6 @@ def _other_active_admins(person: User):
     ).exclude(pk=person.pk)
 
 
-def _current_links(queryset, today: date):
-    """Supervision links that have not ended by today (running, or still to come)."""
-    return queryset.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today), ended_at__isnull=True)
-
-
 @transaction.atomic
 def staff_update(
     *,
@@ -225,11 +220,11 @@ def staff_update(
             errors["is_clinic_admin"] = "The clinic needs at least one active clinic admin."
     if person.is_therapist and not is_therapist:
         problems = caseload_problems(person)
-        if _current_links(person.supervisions_received, today).exists():
+        if person.supervisions_received.current(today).exists():
             problems.append("They are under supervision: end those supervision links first.")
         if problems:
             errors["is_therapist"] = " ".join(problems)
-    supervises = _current_links(person.supervisions_given, today)
+    supervises = person.supervisions_given.current(today)
     if person.is_supervisor and not is_supervisor and supervises.exists():
         errors["is_supervisor"] = "They supervise therapists: end those supervision links first."
     if errors:
@@ -262,8 +257,8 @@ def deactivation_problems(*, request: HttpRequest, person: User) -> list[str]:
 
 @transaction.atomic
 def staff_deactivate(*, request: HttpRequest, person: User) -> int:
-    """The person can no longer sign in; every sign-in of theirs ends now, and their current
-    supervision links end today. Their account and everything they did stay.
+    """The person can no longer sign in; every sign-in of theirs ends now, and so do their
+    current supervision links. Their account and everything they did stay.
 
     Returns how many sign-ins were ended. Refused (ValidationError) while they still have a
     caseload to hand over.
@@ -279,12 +274,9 @@ def staff_deactivate(*, request: HttpRequest, person: User) -> int:
     today = timezone.localdate(timezone=person.clinic.zone)
     links = Supervision.objects.filter(Q(supervisor=person) | Q(therapist=person))
     ended = 0
-    ended_at = timezone.now()
-    for link in _current_links(links, today):
-        # Ended at once: nobody reads a caseload through a link of a deactivated account. A
-        # link that has not begun yet ends on its first day: end dates never precede starts.
-        link.ends_on, link.ended_at = max(today, link.starts_on), ended_at
-        link.save(update_fields=["ends_on", "ended_at"])
+    now = timezone.now()
+    for link in links.current(today):
+        link.end_now(today, now)  # nobody reads a caseload through a deactivated account
         ended += 1
     sign_ins = sign_ins_end(person)
     audit_record(
@@ -356,13 +348,11 @@ def supervision_end_now(*, request: HttpRequest, link: Supervision) -> Supervisi
     """End the link at this instant: the supervisor loses access to the caseload at once
     (an end date keeps it to the end of that day). Its end date becomes today, or its start
     date if it had not begun; to supervise again, add a new link."""
-    link = Supervision.objects.select_for_update().get(pk=link.pk)
     today = timezone.localdate()
-    if link.ended_at or (link.ends_on and link.ends_on < today):
+    link = Supervision.objects.current(today).select_for_update().filter(pk=link.pk).first()
+    if link is None:
         raise ValidationError("This supervision link has already ended.")
-    link.ended_at = timezone.now()
-    link.ends_on = max(link.starts_on, today)
-    link.save(update_fields=["ended_at", "ends_on"])
+    link.end_now(today, timezone.now())
     audit_record(
         action=Action.UPDATE, request=request, obj=link, detail="supervision ended at once"
     )
