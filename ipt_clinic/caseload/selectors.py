@@ -20,9 +20,14 @@ from .models import FlagThresholds, NoteReview, SupervisionNote
 PHASES = ["initial", "middle", "termination"]
 
 
-def supervised_courses(user) -> QuerySet[Course]:
-    """Open courses of the therapists this user supervises today (not their own caseload)."""
-    return courses_for(user).open().filter(therapist__in=supervisees_for(user))
+def supervised_courses(user, supervisees: list[User] | None = None) -> QuerySet[Course]:
+    """Open courses of the therapists this user supervises today (not their own caseload).
+    `supervisees`: supervisees_for(user), when the caller has fetched them already; their
+    ids then go in as a list, so the planner narrows the courses first (a subquery made it
+    join every open course of the clinic before)."""
+    if supervisees is None:
+        return courses_for(user).open().filter(therapist__in=supervisees_for(user))
+    return courses_for(user).open().filter(therapist_id__in=[t.pk for t in supervisees])
 
 
 def course_get_for_supervision(user, pk: int) -> Course:
@@ -91,11 +96,7 @@ def caseload_for(user, *, therapist_id=None, phase=None, area=None, flag=None) -
     thresholds = FlagThresholds.for_clinic(user.clinic_id)
     key = store.thresholds_key(thresholds)
     therapists = list(supervisees_for(user).order_by("full_name", "pk").only("full_name"))
-    # supervised_courses, with the supervisees' ids as a list rather than a subquery: the
-    # planner then narrows the courses first, and the queries carry one subquery less.
-    courses = (
-        courses_for(user).open().filter(therapist_id__in=[therapist.pk for therapist in therapists])
-    )
+    courses = supervised_courses(user, therapists)
     now = timezone.now()
     # Without the triggers (SQLite) nothing says which rows are stale: refresh recomputes all.
     counts = _counts(courses, now, key) if store.kept_by_triggers() else None
