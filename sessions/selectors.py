@@ -93,14 +93,21 @@ def session_measures(session: TherapySession) -> dict[str, Measure]:
     return {m.kind: m for m in Measure.objects.filter(session=session)}
 
 
-def opening_risk_unchecked(course) -> Measure | None:
-    """The course's opening PHQ-9 (taken at the assessment) when its item 9 is above 0 and
-    no session note records a risk check yet: it is followed up at the next session held."""
-    if course.sessions.exclude(risk_check_note="").exists():
+def opening_risk(measures, sessions) -> Measure | None:
+    """Of a course's measures and sessions: its opening PHQ-9 (taken at the assessment) when
+    item 9 is above 0 and no session note records a risk check yet. It is followed up at
+    the next session held. (The caseload's risk flag reads the same facts in SQL.)"""
+    if any(session.risk_check_note for session in sessions):
         return None
-    return Measure.objects.filter(
-        course=course, session__isnull=True, kind=Measure.Kind.PHQ9, item_9__gt=0
-    ).first()
+    return next((m for m in measures if m.session_id is None and m.self_harm_positive), None)
+
+
+def opening_risk_unchecked(course) -> Measure | None:
+    """opening_risk, for a course whose measures and sessions are not loaded (two queries)."""
+    return opening_risk(
+        course.measures.filter(session__isnull=True, kind=Measure.Kind.PHQ9),
+        course.sessions.only("pk", "risk_check_note"),
+    )
 
 
 def _latest_phq9_total(course_ref: str = "pk"):

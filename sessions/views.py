@@ -39,6 +39,7 @@ from .selectors import (
     failed_reminders_for,
     handover_courses_for,
     handover_patients_for,
+    opening_risk,
     opening_risk_unchecked,
     private_note_of,
     session_get_for,
@@ -136,12 +137,7 @@ def _course_context(request, course) -> dict:
         # Item 9 above 0: sessions still without a risk check, and those with one.
         "risk_sessions": [s for s in risk if not s.risk_check_note],
         "risk_checked_sessions": [s for s in risk if s.risk_check_note],
-        # The opening PHQ-9's item 9 is followed up at a session: until a note records it.
-        "opening_risk": next(
-            (m for m in phq9 if m.session_id is None and m.self_harm_positive), None
-        )
-        if not any(s.risk_check_note for s in sessions)
-        else None,
+        "opening_risk": opening_risk(phq9, sessions),
         "chart": measure_chart(course.planned_sessions, measures),
         "prompt_termination": (
             course.is_open
@@ -232,7 +228,7 @@ def session_page(request, session, *, status: int = 200):
     _audit_view(request, session, course)
     is_author = course.therapist_id == request.user.pk
     measures = session_measures(session)
-    opening_risk = opening_risk_unchecked(course)
+    unchecked = opening_risk_unchecked(course)
     phase = session.phase
     note_fields = PHASE_NOTE_FIELDS[phase] + COMMON_NOTE_FIELDS
     private = private_note_of(request.user, session) if is_author else None
@@ -248,8 +244,8 @@ def session_page(request, session, *, status: int = 200):
             "note_fields": [(session._meta.get_field(f), getattr(session, f)) for f in note_fields],
             "measures": measures,
             "amendments": session.amendments.select_related("author"),
-            "sign_problems": services.sign_problems(session, measures, opening_risk),
-            "opening_risk": opening_risk,
+            "sign_problems": services.sign_problems(session, measures, unchecked),
+            "opening_risk": unchecked,
             "can_edit": is_author and course.is_open,
             "is_author": is_author,
             "private_form": form_or_rejected(
