@@ -107,7 +107,9 @@ class CourseFacts(models.Model):
     deficits_questioned_from = models.DateTimeField(null=True)
     unsigned_notes_from = models.DateTimeField(null=True)
     gap_from = models.DateTimeField(null=True)
-    # The earliest of them: the course carries a flag from then on.
+    # The earliest of them: the course carries a flag from then on. Derivable, but stored so
+    # that "any flag" is one comparison on both databases (SQLite's MIN(a, b, ...) is NULL
+    # when any is; PostgreSQL's LEAST skips NULLs).
     flagged_from = models.DateTimeField(null=True)
 
     class Meta:
