@@ -138,6 +138,77 @@ def client_for():
     return make
 
 
+# --- Real parts: SMTP, the broker, a worker ------------------------------------------------
+
+
+@pytest.fixture
+def smtp_sink():
+    from tests.workers import SmtpSink
+
+    sink = SmtpSink()
+    sink.controller.start()
+    yield sink
+    sink.controller.stop()
+
+
+@pytest.fixture
+def smtp_mail(settings, smtp_sink):
+    """Django's default mailer sends over SMTP to the sink."""
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": smtp_sink.port, "timeout": 10},
+        }
+    }
+    return smtp_sink
+
+
+@pytest.fixture
+def outbox():
+    """What Django's in-memory test mailer received (the test default for every mailer)."""
+    from django.core import mail
+
+    mail.outbox = []
+    return mail.outbox
+
+
+@pytest.fixture
+def redis_broker():
+    """The real Redis broker the test command starts. Under CI its absence is a failure."""
+    if not os.environ.get("CELERY_BROKER_URL", "").startswith("redis://"):
+        if IN_CI:
+            pytest.fail("CI=true but CELERY_BROKER_URL is not a redis:// URL")
+        pytest.skip("needs a Redis broker (CELERY_BROKER_URL=redis://...; make test starts one)")
+    return os.environ["CELERY_BROKER_URL"]
+
+
+@pytest.fixture
+def celery_worker(redis_broker, transactional_db):
+    """A worker thread in this process, consuming from Redis (transactional_db: it has a
+    database connection of its own, so it must see committed rows)."""
+    import celery.contrib.testing.tasks  # noqa: F401 - registers the ping task start_worker needs
+    from celery.contrib.testing.worker import start_worker
+
+    from ipt_clinic.celery import app as celery_app
+
+    celery_app.control.purge()
+    # No result backend here, so no ping check: start_worker waits until the worker is ready.
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        yield
+    celery_app.control.purge()
+
+
+@pytest.fixture
+def eager_tasks():
+    """Celery tasks run at once in the test's thread when queued (pair it with
+    django_capture_on_commit_callbacks(execute=True) for tasks queued after commit)."""
+    from ipt_clinic.celery import app as celery_app
+
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = False
+
+
 # --- Clinical objects --------------------------------------------------------------------------
 
 
@@ -253,6 +324,7 @@ def world(
     person = Relationship.objects.create(course=course, name="J.", relation="partner")
     area = ProblemArea.objects.create(course=course, area="role_dispute", other_party=person)
     return {
+        "failed_reminder": _failed_reminder(course),
         "invitation": Invitation.objects.create(
             clinic=clinic_admin.clinic,
             email="newcomer@clinic.test",
@@ -278,6 +350,18 @@ def world(
         "other_therapist": other_therapist,
         "inactive_user": inactive_user,
     }
+
+
+def _failed_reminder(course):
+    """A reminder of the course's next session that could not be sent (a clinic admin may
+    send it again)."""
+    from sessions.models import Reminder
+
+    upcoming = course.sessions.filter(scheduled_start__gt=timezone.now()).order_by("number")
+    reminder = Reminder.objects.filter(session=upcoming.first()).order_by("send_at").first()
+    reminder.state, reminder.reason = Reminder.State.FAILED, "The mail server refused it."
+    reminder.save(update_fields=["state", "reason"])
+    return reminder
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from ipt_clinic.celery import app as celery_app
 from sessions import reminders, services, tasks
 from sessions.models import Reminder
 from tests.conftest import make_patient, open_course, request_as
@@ -17,20 +16,6 @@ from tests.conftest import make_patient, open_course, request_as
 from .conftest import make_due_reminders, reminder_key
 
 State = Reminder.State
-
-
-@pytest.fixture
-def celery_worker(redis_broker, transactional_db):
-    """A worker thread in this process, consuming from Redis (transactional_db: it has a
-    database connection of its own, so it must see committed rows)."""
-    import celery.contrib.testing.tasks  # noqa: F401 - registers the ping task start_worker needs
-    from celery.contrib.testing.worker import start_worker
-
-    celery_app.control.purge()
-    # No result backend here, so no ping check: start_worker waits until the worker is ready.
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        yield
-    celery_app.control.purge()
 
 
 @pytest.mark.broker
