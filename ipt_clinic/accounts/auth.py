@@ -4,18 +4,21 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
+from .models import canonical_email
+
 UserModel = get_user_model()
 
 
 def normalised_login_email(request: HttpRequest, credentials: dict | None) -> str:
-    """The address a sign-in attempt names, lower-cased, so that lockouts count
-    'Ann@Clinic.example' and 'ann@clinic.example' as the same person."""
+    """The address a sign-in attempt names, in its canonical form (models.canonical_email),
+    so that the lockout counts 'Ann@Clinic.example', 'ann@clinic.example' and look-alike
+    spellings that reach the same account as one person."""
     raw = ""
     if credentials:
         raw = credentials.get("username") or credentials.get("email") or ""
     if not raw and request is not None and request.method == "POST":
         raw = request.POST.get("username", "")
-    return str(raw).strip().lower()[:254]
+    return canonical_email(raw)
 
 
 class ClinicModelBackend(ModelBackend):

@@ -1,6 +1,7 @@
 """Clinics, their staff and roles, supervision links, and the append-only audit trail."""
 
 import hashlib
+import unicodedata
 import zoneinfo
 from datetime import UTC, date, datetime, timedelta
 
@@ -92,6 +93,19 @@ class Clinic(models.Model):
             )
 
 
+def canonical_email(raw) -> str:
+    """The one spelling of an email address used to store it, to look it up and to count
+    failed sign-ins: Unicode NFKC case folding (NFKC_Casefold), trimmed.
+
+    One form for all three closes a lockout bypass: a long s (U+017F) or a Kelvin sign (U+212A)
+    folds onto the plain letter here, so it meets the same lockout counter and the same
+    account; a dotless i (U+0131), which a database's UPPER() would also fold onto 'i', stays
+    itself here and so matches no account (lookups are exact on this form, never iexact).
+    """
+    folded = unicodedata.normalize("NFKC", str(raw or "")).casefold()
+    return unicodedata.normalize("NFKC", folded).strip()[:254]
+
+
 def role_names_of(holder) -> list[str]:
     """The roles a user (or an invitation) holds, in words."""
     roles = [
@@ -109,17 +123,23 @@ class UserQuerySet(models.QuerySet["User"]):
     def therapists(self) -> "UserQuerySet":
         return self.filter(is_therapist=True, is_active=True)
 
+    def email_taken(self, address: str) -> bool:
+        """An account already has this address, or one the database would match without
+        regard to case (a look-alike spelling is refused rather than made a second account)."""
+        canonical = canonical_email(address)
+        return self.filter(Q(email=canonical) | Q(email__iexact=canonical)).exists()
+
 
 class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True
 
     def get_by_natural_key(self, username: str | None) -> "User":
-        return self.get(email__iexact=self.normalize_email(username or ""))
+        return self.get(email=canonical_email(username))
 
     def _create_user(self, email: str, password: str | None, **fields) -> "User":
         if not email:
             raise ValueError("An email address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user = self.model(email=canonical_email(email), **fields)
         user.set_password(password)
         user.full_clean(exclude=["password"])
         user.save(using=self._db)
@@ -191,7 +211,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def clean(self) -> None:
         super().clean()
-        self.email = (self.email or "").strip().lower()
+        self.email = canonical_email(self.email)
         if not self.is_superuser and self.clinic_id is None:
             raise ValidationError({"clinic": "Every member of staff belongs to a clinic."})
 
@@ -363,7 +383,7 @@ class Invitation(models.Model):
         return role_names_of(self)
 
     def clean(self) -> None:
-        self.email = (self.email or "").strip().lower()
+        self.email = canonical_email(self.email)
         # No role at all is refused by the invitation_has_a_role constraint, in words.
 
 

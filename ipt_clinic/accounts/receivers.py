@@ -7,9 +7,9 @@ from django.dispatch import receiver
 from .audit import Action, Outcome, audit_record
 from .auth import normalised_login_email
 from .middleware import mark_sign_in
-from .models import User
+from .models import User, canonical_email
 from .signins import sign_in_forget, sign_in_record
-from .two_factor import remember_requirement
+from .two_factor import remember_own_device
 
 
 @receiver(user_logged_in)
@@ -17,7 +17,7 @@ def audit_login(sender, request, user, **kwargs) -> None:
     if request is not None and hasattr(request, "session"):
         mark_sign_in(request.session, user)
         sign_in_record(request, user)
-        remember_requirement(request, user)
+        remember_own_device(request, user)
     audit_record(action=Action.LOGIN, request=request, user=user)
 
 
@@ -32,7 +32,7 @@ def audit_logout(sender, request, user, **kwargs) -> None:
 @receiver(user_login_failed)
 def audit_login_failed(sender, credentials, request=None, **kwargs) -> None:
     email = normalised_login_email(request, credentials)
-    known = User.objects.filter(email__iexact=email).first() if email else None
+    known = User.objects.filter(email=email).first() if email else None
     audit_record(
         action=Action.LOGIN_FAILED,
         request=request,
@@ -44,7 +44,7 @@ def audit_login_failed(sender, credentials, request=None, **kwargs) -> None:
 
 @receiver(user_locked_out)
 def audit_lockout(sender, request, username, ip_address, **kwargs) -> None:
-    known = User.objects.filter(email__iexact=username).first() if username else None
+    known = User.objects.filter(email=canonical_email(username)).first() if username else None
     audit_record(
         action=Action.LOCKOUT,
         request=request,

@@ -16,7 +16,14 @@ from django.utils import timezone
 
 from .audit import Action, audit_record
 from .extensions import caseload_problems
-from .models import INVITATION_VALID_FOR, Invitation, Supervision, User, role_names_of
+from .models import (
+    INVITATION_VALID_FOR,
+    Invitation,
+    Supervision,
+    User,
+    canonical_email,
+    role_names_of,
+)
 from .signins import sign_ins_end
 
 INVITATION_SALT = "ipt_clinic.accounts.invitation"
@@ -104,8 +111,8 @@ def invitation_send(
     and the admin is told, rather than an invitation existing that nobody received.
     """
     admin = request.user
-    email = (email or "").strip().lower()
-    if User.objects.filter(email__iexact=email).exists():
+    email = canonical_email(email)
+    if User.objects.email_taken(email):
         raise ValidationError({"email": "An account with this email address already exists."})
     Invitation.objects.pending().filter(clinic_id=admin.clinic_id, email__iexact=email).update(
         revoked_at=timezone.now()
@@ -165,7 +172,7 @@ def invitation_accept(*, request: HttpRequest, invitation: Invitation, password:
     )
     if not claimed:
         raise InvitationUnusable("used", invitation)
-    if User.objects.filter(email__iexact=invitation.email).exists():
+    if User.objects.email_taken(invitation.email):
         raise InvitationUnusable("used", invitation)
     user = invitation_new_user(invitation)
     user.set_password(password)

@@ -7,7 +7,7 @@ from django.contrib.auth import password_validation
 
 from ipt_clinic.forms import DateInput, form_helper
 
-from .models import Invitation, Supervision, User
+from .models import Invitation, Supervision, User, canonical_email
 
 ROLE_LABELS = {
     "is_therapist": "Therapist: treats patients",
@@ -73,8 +73,8 @@ class InvitationForm(forms.ModelForm):
         )
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
+        email = canonical_email(self.cleaned_data["email"])
+        if User.objects.email_taken(email):
             raise forms.ValidationError("An account with this email address already exists.")
         return email
 

@@ -2,7 +2,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from ipt_clinic.accounts.models import Clinic, Supervision, User
 from tests.conftest import make_user
@@ -81,3 +81,40 @@ def test_supervision_active_window(supervisor, therapist):
     link.save()
     assert not Supervision.objects.active().exists()
     assert Supervision.objects.active_on(date.today() - timedelta(days=2)).exists()
+
+
+# --- The canonical form of an email address ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "canonical"),
+    [
+        ("ann@clinic.example", "ann@clinic.example"),
+        ("  Ann@Clinic.Example ", "ann@clinic.example"),
+        ("\u212aim@clinic.example", "kim@clinic.example"),  # Kelvin sign
+        ("ro\u017fe@clinic.example", "rose@clinic.example"),  # long s
+        ("\uff41nn@clinic.example", "ann@clinic.example"),  # fullwidth a
+        ("STRA\u00dfE@clinic.example", "strasse@clinic.example"),  # sharp s folds to ss
+        ("k\u0131m@clinic.example", "k\u0131m@clinic.example"),  # dotless i is its own letter
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_canonical_email(typed, canonical):
+    from ipt_clinic.accounts.models import canonical_email
+
+    assert canonical_email(typed) == canonical
+
+
+def test_accounts_are_stored_and_found_by_the_canonical_form(clinic):
+    from ipt_clinic.accounts.models import User
+
+    user = User.objects.create_user(
+        "Ro\u017fe@Clinic.Example", "x" * 16, full_name="R", clinic=clinic, is_therapist=True
+    )
+    assert user.email == "rose@clinic.example"
+    assert User.objects.get_by_natural_key("ROSE@clinic.example") == user
+    with pytest.raises(User.DoesNotExist):
+        User.objects.get_by_natural_key("ro\u017fe@cl\u0131nic.example")
+    if connection.vendor == "postgresql":  # whose UPPER() folds the dotless i onto I
+        assert User.objects.email_taken("ROSE@cl\u0131nic.example")  # not a second account

@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from ipt_clinic.accounts.audit import Action, audit_record
-from ipt_clinic.accounts.models import Clinic, User, validate_timezone
+from ipt_clinic.accounts.models import Clinic, User, canonical_email, validate_timezone
 
 
 class Command(BaseCommand):
@@ -41,7 +41,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, name, admin_email, admin_name, timezone, password, **options):
         name, admin_name = name.strip(), admin_name.strip()
-        email = User.objects.normalize_email(admin_email.strip()).lower()
+        email = canonical_email(admin_email)
         if not name or not admin_name or not email:
             raise CommandError("The clinic name, admin name and admin email must not be empty.")
         try:
@@ -50,7 +50,7 @@ class Command(BaseCommand):
             raise CommandError(" ".join(error.messages)) from None
 
         existing = Clinic.objects.filter(name__iexact=name).first()
-        admin = User.objects.filter(email__iexact=email).first()
+        admin = User.objects.filter(email=email).first()
         if existing and admin and admin.clinic_id == existing.pk and admin.is_clinic_admin:
             self.stdout.write(f"{existing.name} and its admin {admin.email} exist: nothing to do.")
             return
