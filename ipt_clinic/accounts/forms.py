@@ -1,5 +1,8 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.db import transaction
+
+from . import tasks
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -31,3 +34,35 @@ class SecondStepForm(forms.Form):
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
         ),
     )
+
+
+class EnrolmentForm(forms.Form):
+    """The first code of a new authenticator; to replace one, also a code of the current one."""
+
+    current_code = forms.CharField(
+        label="Code from your current authenticator app, or an unused recovery code",
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
+    )
+    code = forms.CharField(
+        label="Six-digit code from the new authenticator app",
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def __init__(self, *args, replacing: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not replacing:
+            del self.fields["current_code"]
+            self.fields["code"].label = "Six-digit code from the app"
+            self.fields["code"].widget.attrs["autofocus"] = True
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Django's reset form whose request only queues the work (after commit): the worker looks
+    the address up and sends the mail. A known and an unknown address take the same path in
+    the request, so its timing tells nobody which accounts exist."""
+
+    def save(self, **kwargs) -> None:
+        email = self.cleaned_data["email"]
+        transaction.on_commit(lambda: tasks.password_reset_send.delay(email=email))

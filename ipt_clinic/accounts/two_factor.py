@@ -11,6 +11,7 @@ pages and sign-out: no page with patient data.
 import base64
 
 import segno
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import redirect
@@ -20,8 +21,10 @@ from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from . import tasks
 from .audit import Action, Outcome, audit_record
 from .models import User
+from .net import client_ip
 
 RECOVERY_CODE_COUNT = 10
 RECOVERY_DEVICE_NAME = "recovery codes"
@@ -29,27 +32,27 @@ RECOVERY_DEVICE_NAME = "recovery codes"
 OPEN_PATHS = ("/accounts/two-factor/", "/accounts/logout/", "/static/", "/healthz")
 
 
-def two_factor_required(user) -> bool:
-    """Required by the clinic, or chosen by the user (who then always confirms)."""
-    clinic = getattr(user, "clinic", None)
-    return bool(clinic and clinic.require_two_factor) or user_has_device(user, confirmed=True)
+SESSION_OWN_DEVICE = "ipt_two_factor_own_device"
 
 
-SESSION_REQUIRED = "ipt_two_factor_required"
-
-
-def remember_requirement(request, user) -> None:
-    """Decided once at sign-in and kept in the session, so pages pay no query for it."""
-    request.session[SESSION_REQUIRED] = two_factor_required(user)
+def remember_own_device(request, user) -> None:
+    """Whether the user has an authenticator of their own, noted at sign-in so that pages pay
+    no query for it (enrolment and an admin's reset change it within the sign-in too)."""
+    request.session[SESSION_OWN_DEVICE] = user_has_device(user, confirmed=True)
 
 
 def needs_second_step(request) -> bool:
+    """Signed in with the password, and the second step is asked for: by the clinic (read on
+    every request, so that switching it on reaches everyone signed in at once; the clinic is
+    loaded with the user), or by the user, who enrolled an authenticator of their own."""
     user = request.user
     if not user.is_authenticated or user.is_verified():
         return False
-    if SESSION_REQUIRED not in request.session:
-        remember_requirement(request, user)
-    return request.session[SESSION_REQUIRED]
+    if user.clinic is not None and user.clinic.require_two_factor:
+        return True
+    if SESSION_OWN_DEVICE not in request.session:
+        remember_own_device(request, user)
+    return request.session[SESSION_OWN_DEVICE]
 
 
 class TwoFactorGateMiddleware:
@@ -89,29 +92,78 @@ def manual_key(device: TOTPDevice) -> str:
     return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
 
 
+def has_authenticator(user: User) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def may_enrol(request: HttpRequest) -> bool:
+    """A new authenticator is for someone without one yet, or for someone who has passed the
+    second step in this sign-in (who must then also give a current code to replace it).
+    A password alone never sees a new key for an account that already has one."""
+    return request.user.is_verified() or not has_authenticator(request.user)
+
+
+def enrolment_confirm(
+    request: HttpRequest, device: TOTPDevice, code: str, *, current_code: str = ""
+) -> list[str]:
+    """Confirm a new authenticator with its first code; returns fresh recovery codes.
+
+    Replacing the authenticator in use also takes `current_code`, from it or a recovery code:
+    a borrowed, unlocked browser is not enough. Refusals are audited (and kept: they happen
+    outside the transaction that makes the change) and raised as ValidationError naming the
+    field whose code was refused.
+    """
+    user = request.user
+    replacing = has_authenticator(user)
+    if replacing and not (user.is_verified() and _device_accepting(user, current_code)):
+        _audit_refused(request, "current code refused when replacing the authenticator")
+        raise ValidationError(
+            {"current_code": "That is not a current code of your authenticator app or an "
+             "unused recovery code."}
+        )  # fmt: skip
+    if not device.verify_token(code.replace(" ", "")):
+        _audit_refused(request, "two-factor enrolment code refused")
+        raise ValidationError(
+            {"code": "That code did not match. Check the time on your phone and enter the "
+             "newest code."}
+        )  # fmt: skip
+    return _enrolment_finish(request, device, replacing=replacing)
+
+
 @transaction.atomic
-def enrolment_confirm(request: HttpRequest, device: TOTPDevice, code: str) -> list[str] | None:
-    """Confirm the authenticator with a first code; returns fresh recovery codes, or None."""
-    if not device.verify_token(code):
-        audit_record(
-            action=Action.LOGIN_FAILED,
-            request=request,
-            outcome=Outcome.FAILURE,
-            detail="two-factor enrolment code refused",
+def _enrolment_finish(request: HttpRequest, device: TOTPDevice, *, replacing: bool) -> list[str]:
+    user = User.objects.select_for_update().get(pk=device.user_id)  # one enrolment at a time
+    if has_authenticator(user) != replacing:
+        raise ValidationError(
+            "Your authenticator changed in another window meanwhile: start again."
         )
-        return None
-    TOTPDevice.objects.filter(user=device.user).exclude(pk=device.pk).delete()
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     otp_login(request, device)
-    codes = recovery_codes_renew(device.user)
+    request.session[SESSION_OWN_DEVICE] = True
+    codes = recovery_codes_renew(user)
+    change = "replaced" if replacing else "enrolled"
     audit_record(
-        action=Action.UPDATE,
-        request=request,
-        obj=device.user,
-        detail="two-factor authenticator enrolled",
+        action=Action.UPDATE, request=request, obj=user, detail=f"two-factor authenticator {change}"
     )
+    security_notice_send(user=user, change=change, request=request)
     return codes
+
+
+def _audit_refused(request: HttpRequest, detail: str) -> None:
+    audit_record(
+        action=Action.LOGIN_FAILED, request=request, outcome=Outcome.FAILURE, detail=detail
+    )
+
+
+def security_notice_send(*, user: User, change: str, request: HttpRequest | None = None) -> None:
+    """Tell the owner by email that their second factor changed, once the change is committed
+    (queued: the mail is built by a worker). The message names no patient and no code."""
+    ip = client_ip(request) if request is not None else None
+    transaction.on_commit(
+        lambda: tasks.security_notice.delay(user_id=user.pk, change=change, ip_address=ip)
+    )
 
 
 def recovery_codes_renew(user: User) -> list[str]:
@@ -127,29 +179,30 @@ def recovery_codes_left(user: User) -> int:
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
 
 
+def _device_accepting(user: User, code: str) -> TOTPDevice | StaticDevice | None:
+    """The user's authenticator or recovery-code device that accepts `code` (a recovery code is
+    used up), or None; a device slowed down by recent wrong codes is not asked."""
+    code = (code or "").replace(" ", "").strip()
+    if not code:
+        return None
+    for device in [totp_device_of(user), *StaticDevice.objects.filter(user=user)]:
+        if device is None or not device.verify_is_allowed()[0]:
+            continue
+        if device.verify_token(code):
+            return device
+    return None
+
+
 def second_step_verify(request: HttpRequest, code: str) -> bool:
     """Check an authenticator code, or a recovery code (used up on success)."""
-    code = code.replace(" ", "").strip()
-    user = request.user
-    for device in [totp_device_of(user), *StaticDevice.objects.filter(user=user)]:
-        if device is None:
-            continue
-        if not device.verify_is_allowed()[0]:
-            continue  # throttled: wrong codes came too fast
-        if device.verify_token(code):
-            otp_login(request, device)
-            kind = "recovery code" if isinstance(device, StaticDevice) else "authenticator"
-            audit_record(
-                action=Action.LOGIN, request=request, detail=f"second step verified ({kind})"
-            )
-            return True
-    audit_record(
-        action=Action.LOGIN_FAILED,
-        request=request,
-        outcome=Outcome.FAILURE,
-        detail="second-step code refused",
-    )
-    return False
+    device = _device_accepting(request.user, code)
+    if device is None:
+        _audit_refused(request, "second-step code refused")
+        return False
+    otp_login(request, device)
+    kind = "recovery code" if isinstance(device, StaticDevice) else "authenticator"
+    audit_record(action=Action.LOGIN, request=request, detail=f"second step verified ({kind})")
+    return True
 
 
 def throttled(user: User) -> bool:
@@ -165,3 +218,4 @@ def two_factor_reset(request: HttpRequest, user: User) -> None:
     audit_record(
         action=Action.UPDATE, request=request, obj=user, detail="second factor reset by an admin"
     )
+    security_notice_send(user=user, change="reset", request=request)

@@ -3,15 +3,18 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from ipt_clinic.forms import add_service_errors
+
 from . import two_factor
 from .access import Role, clinic_member_required, role_required, staff_for
 from .audit import Action, audit_record
-from .forms import EmailAuthenticationForm, SecondStepForm
+from .forms import EmailAuthenticationForm, EnrolmentForm, QueuedPasswordResetForm, SecondStepForm
 from .signins import sign_ins_end
 
 
@@ -31,6 +34,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    form_class = QueuedPasswordResetForm
     email_template_name = "registration/password_reset_email.txt"
     subject_template_name = "registration/password_reset_subject.txt"
 
@@ -56,28 +60,35 @@ def _safe_next(request, default: str = "home") -> str:
 
 @login_required
 def two_factor_setup(request):
-    """Enrol an authenticator app: QR code and key, then a first code to confirm."""
-    if request.user.is_verified() and two_factor.totp_device_of(request.user):
-        return redirect("my_account")
+    """Enrol an authenticator app (QR code and key, then a first code), or replace the one in
+    use: that needs the second step of this sign-in and a code from the current one."""
+    if not two_factor.may_enrol(request):
+        return redirect(f"{reverse('two_factor_verify')}?next={reverse('two_factor_setup')}")
+    replacing = two_factor.has_authenticator(request.user)
     device = two_factor.enrolment_start(request.user)
-    form = SecondStepForm(request.POST or None)
+    form = EnrolmentForm(request.POST or None, replacing=replacing)
     if request.method == "POST" and form.is_valid():
-        codes = two_factor.enrolment_confirm(request, device, form.cleaned_data["code"])
-        if codes is not None:
+        try:
+            codes = two_factor.enrolment_confirm(
+                request,
+                device,
+                form.cleaned_data["code"],
+                current_code=form.cleaned_data.get("current_code", ""),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
             return render(
                 request,
                 "registration/two_factor_codes.html",
                 {"codes": codes, "next": _safe_next(request)},
             )
-        form.add_error(
-            "code",
-            "That code did not match. Check the time on your phone and enter the newest code.",
-        )
     return render(
         request,
         "registration/two_factor_setup.html",
         {
             "form": form,
+            "replacing": replacing,
             "qr_uri": two_factor.enrolment_qr_data_uri(device),
             "manual_key": two_factor.manual_key(device),
             "required": request.user.clinic and request.user.clinic.require_two_factor,

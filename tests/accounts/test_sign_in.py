@@ -6,6 +6,8 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -100,8 +102,20 @@ def _reset_link(email_body: str) -> str:
     return match.group(1)
 
 
-def test_password_reset_by_email_works_once(client, therapist):
-    client.post(reverse("password_reset"), {"email": "tess@clinic.test"})
+@pytest.fixture
+def reset_by_email(client, eager_tasks, django_capture_on_commit_callbacks):
+    """reset_by_email(address): ask for a reset link as a person would; the queued task runs
+    as a worker would, once the request has committed."""
+
+    def ask(address):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(reverse("password_reset"), {"email": address})
+
+    return ask
+
+
+def test_password_reset_by_email_works_once(client, therapist, reset_by_email):
+    reset_by_email("tess@clinic.test")
     assert len(mail.outbox) == 1
     link = _reset_link(mail.outbox[0].body)
     form_url = client.get(link).url  # Django swaps the token for a session marker
@@ -115,21 +129,44 @@ def test_password_reset_by_email_works_once(client, therapist):
     assert b"no longer works" in client.get(link).content
 
 
-def test_password_reset_link_expires_after_one_hour(client, therapist):
+def test_password_reset_link_expires_after_one_hour(client, therapist, reset_by_email):
     start = timezone.now()
     with time_machine.travel(start, tick=False) as clock:
-        client.post(reverse("password_reset"), {"email": therapist.email})
+        reset_by_email(therapist.email)
         link = _reset_link(mail.outbox[0].body)
         clock.shift(timedelta(minutes=61))
         response = client.get(link, follow=True)
     assert b"no longer works" in response.content
 
 
-def test_password_reset_for_unknown_address_reveals_nothing(client, db):
-    response = client.post(reverse("password_reset"), {"email": "nobody@clinic.test"})
+def test_password_reset_for_unknown_address_reveals_nothing(db, reset_by_email):
+    response = reset_by_email("nobody@clinic.test")
     assert response.status_code == 302
     assert response.url == reverse("password_reset_done")
     assert mail.outbox == []
+
+
+def test_password_reset_link_uses_the_sites_address(therapist, reset_by_email, settings):
+    settings.SITE_URL = "https://clinic.example.org"
+    reset_by_email(therapist.email)
+    assert "https://clinic.example.org/accounts/password/reset/" in mail.outbox[0].body
+
+
+@pytest.mark.parametrize("address", ["tess@clinic.test", "nobody@clinic.test"])
+def test_a_reset_request_takes_the_same_path_for_known_and_unknown_addresses(
+    client, therapist, address, django_capture_on_commit_callbacks
+):
+    """Finding 7 of issue 13: the request only queues a task, whoever the address names; no
+    lookup and no mail in the request whose timing could tell the two apart."""
+    with (
+        CaptureQueriesContext(connection) as queries,
+        django_capture_on_commit_callbacks() as queued,
+    ):
+        response = client.post(reverse("password_reset"), {"email": address})
+    assert response.status_code == 302
+    assert mail.outbox == []
+    assert len(queued) == 1
+    assert [q["sql"] for q in queries.captured_queries if "accounts_user" in q["sql"]] == []
 
 
 @pytest.mark.parametrize("bad", ["short", "123456789012345", "password12345"])
@@ -156,3 +193,69 @@ def test_password_change_requires_12_characters_and_is_audited(client_for, thera
     assert AuditEvent.objects.filter(action="password_change", user=therapist).exists()
     # Still signed in after the change (Django keeps the session hash up to date).
     assert client.get(reverse("therapist_home")).status_code == 200
+
+
+# --- One address, one counter: look-alike spellings (security finding 2 of issue 13) ---------
+
+KIM = "kim.sims@clinic.test"
+KELVIN, LONG_S, DOTLESS_I = "\u212a", "\u017f", "\u0131"
+
+
+@pytest.fixture
+def kim(clinic):
+    from tests.conftest import make_user
+
+    return make_user(KIM, clinic, is_therapist=True)
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "KIM.SIMS@CLINIC.TEST",
+        f"{KELVIN}im.sims@clinic.test",  # Kelvin sign for K
+        f"kim.{LONG_S}ims@clinic.test",  # long s
+        f"kim.sims@clinic.te{LONG_S}t",
+        f"k{DOTLESS_I}m.sims@clinic.test",  # dotless i: PostgreSQL's UPPER() folds it onto i
+        f"{KELVIN}{DOTLESS_I}m.{LONG_S}ims@clinic.test",
+    ],
+)
+def test_a_locked_out_address_stays_locked_in_any_spelling(client, kim, spelling):
+    for _ in range(5):
+        attempt(client, KIM, "not the password")
+    assert attempt(client, KIM, PASSWORD).status_code == 429
+    response = attempt(client, spelling, PASSWORD)
+    assert "_auth_user_id" not in client.session, f"{spelling!r} signed in during a lockout"
+    assert response.status_code in {200, 429}
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [f"{KELVIN}im.sims@clinic.test", f"kim.{LONG_S}ims@clinic.test", "Kim.Sims@clinic.test"],
+)
+def test_failures_in_look_alike_spellings_count_for_the_address(client, kim, spelling):
+    for _ in range(5):
+        attempt(client, spelling, "not the password")
+    assert attempt(client, KIM, PASSWORD).status_code == 429
+
+
+def test_a_dotless_i_spelling_matches_no_account(client, kim):
+    response = attempt(client, f"k{DOTLESS_I}m.sims@clinic.test", PASSWORD)
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_operators_admin_sign_in_counts_look_alikes_as_one_address(client, operator):
+    admin_login = reverse("admin:login")
+    for _ in range(5):
+        client.post(admin_login, {"username": operator.email, "password": "not it"})
+    client.post(admin_login, {"username": f"root@operator.te{LONG_S}t", "password": PASSWORD})
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.broker
+def test_a_celery_worker_sends_the_reset_link(celery_worker, smtp_mail, client, therapist):
+    client.post(reverse("password_reset"), {"email": therapist.email})
+    assert smtp_mail.wait_for(1, timeout=20)
+    [message] = smtp_mail.messages
+    assert message["To"] == therapist.email
+    assert "/accounts/password/reset/" in message.get_content()

@@ -173,3 +173,110 @@ def test_unverified_user_reaches_nothing_but_the_two_factor_pages(
     ]:
         response = client.get(url)
         assert response.status_code == 302 and "/two-factor/" in response.url, url
+
+
+# --- Enrolment needs the second step once an authenticator exists (finding 1 of issue 13) ---
+
+
+def _state_of_second_factor(user):
+    return (
+        sorted(TOTPDevice.objects.filter(user=user).values_list("pk", "confirmed", "key")),
+        sorted(StaticToken.objects.filter(device__user=user).values_list("token", flat=True)),
+    )
+
+
+@pytest.mark.parametrize("clinic_requires", [True, False])
+def test_a_password_alone_never_reaches_enrolment_of_an_enrolled_account(
+    client, enrolled, therapist, patient, strict_clinic, clinic_requires
+):
+    strict_clinic.require_two_factor = clinic_requires
+    strict_clinic.save()
+    before = _state_of_second_factor(therapist)
+    sign_in(client, therapist)  # the attacker knows the password, not the phone
+
+    page = client.get(reverse("two_factor_setup"))
+    assert page.status_code == 302 and page.url.startswith(reverse("two_factor_verify"))
+    posted = client.post(reverse("two_factor_setup"), {"code": "123456", "current_code": ""})
+    assert posted.status_code == 302 and posted.url.startswith(reverse("two_factor_verify"))
+
+    assert _state_of_second_factor(therapist) == before  # the owner's authenticator stays
+    blocked = client.get(reverse("patients:detail", args=[patient.pk]))
+    assert blocked.status_code == 302 and "two-factor" in blocked.url
+
+
+def _verified_client(client, device, user, at):
+    sign_in(client, user)
+    response = client.post(reverse("two_factor_verify"), {"code": code_for(device, at)})
+    assert response.status_code == 302
+    return client
+
+
+def test_replacing_the_authenticator_needs_a_current_code(
+    client, enrolled, therapist, eager_tasks, django_capture_on_commit_callbacks, outbox
+):
+    later = time.time() + 31
+    with time_machine.travel(later, tick=False) as clock:
+        _verified_client(client, enrolled, therapist, later)
+        page = client.get(reverse("two_factor_setup"))
+        assert b"Replace your authenticator app" in page.content
+        new = TOTPDevice.objects.get(user=therapist, confirmed=False)
+        refused = client.post(
+            reverse("two_factor_setup"), {"current_code": "000000", "code": code_for(new, later)}
+        )
+        assert refused.status_code == 200
+        assert b"not a current code" in refused.content
+        assert TOTPDevice.objects.get(user=therapist, confirmed=True).pk == enrolled.pk
+
+        recovery = StaticToken.objects.filter(device__user=therapist).first().token
+        clock.shift(2)  # a wrong code slows the next try down (throttling)
+        with django_capture_on_commit_callbacks(execute=True):
+            replaced = client.post(
+                reverse("two_factor_setup"),
+                {"current_code": recovery, "code": code_for(new, later + 2)},
+            )
+    assert replaced.status_code == 200 and b"recovery" in replaced.content
+    assert list(TOTPDevice.objects.filter(user=therapist).values_list("pk", "confirmed")) == [
+        (new.pk, True)
+    ]
+    assert AuditEvent.objects.filter(
+        action="update", object_id=str(therapist.pk), detail="two-factor authenticator replaced"
+    ).exists()
+    assert AuditEvent.objects.filter(
+        detail="current code refused when replacing the authenticator", outcome="failure"
+    ).exists()
+    [notice] = outbox
+    assert notice.to == [therapist.email]
+    assert "replaced" in notice.body and "clinic admin" in notice.body
+
+
+def test_a_first_enrolment_and_an_admin_reset_are_told_to_the_owner(
+    client, client_for, strict_clinic, therapist, clinic_admin, eager_tasks,
+    django_capture_on_commit_callbacks, outbox,
+):  # fmt: skip
+    sign_in(client, therapist)
+    with django_capture_on_commit_callbacks(execute=True):
+        enrol(client)
+    strict_clinic.require_two_factor = False  # so that the test admin needs no phone
+    strict_clinic.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(clinic_admin).post(reverse("two_factor_reset", args=[therapist.pk]))
+    assert [m.to for m in outbox] == [[therapist.email], [therapist.email]]
+    assert "was set up" in outbox[0].body
+    assert "reset your two-factor sign-in" in outbox[1].body
+    for message in outbox:  # nothing about patients, no codes
+        assert "Alice" not in message.body and "Archer" not in message.body
+
+
+# --- The clinic's requirement reaches people already signed in (finding 6 of issue 13) ------
+
+
+def test_switching_two_factor_on_reaches_people_already_signed_in(
+    client, clinic, therapist, patient
+):
+    sign_in(client, therapist)
+    assert client.get(reverse("patients:detail", args=[patient.pk])).status_code == 200
+    clinic.require_two_factor = True
+    clinic.save()
+    response = client.get(reverse("patients:detail", args=[patient.pk]))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("two_factor_setup"))
