@@ -196,6 +196,14 @@ def celery_worker(redis_broker, transactional_db):
     with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         yield
     celery_app.control.purge()
+    if connection.vendor == "postgresql":
+        # The worker thread's own connection outlives it (CONN_MAX_AGE): end it, or the test
+        # database cannot be dropped at the end of the run.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from .models import Supervision, User
+from .models import AuditEvent, Supervision, User
 
 
 class Role(StrEnum):
@@ -103,6 +103,16 @@ def supervisions_for(user) -> QuerySet[Supervision]:
     if not has_role(user, Role.CLINIC_ADMIN):
         return Supervision.objects.none()
     return Supervision.objects.filter(supervisor__clinic_id=user.clinic_id)
+
+
+def access_changes_for(user, *, since) -> QuerySet[AuditEvent]:
+    """Changes since then to who may sign in and what they may see in the user's clinic
+    (roles, supervision links, invitations, deactivation, second factors), for its admins:
+    every admin sees what the others granted, themselves included."""
+    if not has_role(user, Role.CLINIC_ADMIN):
+        return AuditEvent.objects.none()
+    events = AuditEvent.objects.filter(clinic_id=user.clinic_id, at__gte=since)
+    return events.access_changes().select_related("user").order_by("-at", "-id")
 
 
 def supervisees_for(user, on=None) -> QuerySet[User]:

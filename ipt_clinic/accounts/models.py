@@ -14,6 +14,8 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.timezone import localdate, now
 
+from ipt_clinic.validation import EARLIEST_CLINIC_DATE, date_outside, years_after
+
 
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -285,6 +287,16 @@ class Supervision(models.Model):
             errors["supervisor"] = "This person does not hold the supervisor role."
         if therapist and not therapist.is_therapist:
             errors["therapist"] = "This person does not hold the therapist role."
+        latest = years_after(localdate(), 2)
+        for name in ("starts_on", "ends_on"):
+            problem = date_outside(
+                getattr(self, name),
+                EARLIEST_CLINIC_DATE,
+                latest,
+                rule="A supervision link is dated from 2000 to two years ahead:",
+            )
+            if problem:
+                errors[name] = problem
         if self.ends_on and self.starts_on and self.ends_on < self.starts_on:
             errors["ends_on"] = "The end date cannot come before the start date."
         if not errors and supervisor and therapist and self.starts_on and self.overlapping():
@@ -388,6 +400,17 @@ class Invitation(models.Model):
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    # Who may sign in and what they may see: accounts, roles, supervision links, invitations.
+    ACCESS_OBJECTS = ("accounts.user", "accounts.supervision", "accounts.invitation")
+
+    def access_changes(self) -> "AuditEventQuerySet":
+        """Changes to who may sign in and what they may see, for a clinic's admins to review:
+        roles, supervision links, invitations, deactivation, second factors."""
+        return self.filter(
+            object_type__in=self.ACCESS_OBJECTS,
+            action__in=[AuditEvent.Action.CREATE, AuditEvent.Action.UPDATE],
+        )
+
     def update(self, **kwargs):
         raise AuditTrailIsAppendOnly("Audit events cannot be changed.")
 

@@ -218,6 +218,13 @@ def staff_update(
         errors["__all__"] = (
             "Keep at least one role. To stop someone signing in, deactivate them instead."
         )
+    wanted = dict(zip(ROLE_FIELDS, (is_therapist, is_supervisor, is_clinic_admin), strict=True))
+    if person.pk == request.user.pk:
+        # Nobody changes their own access: an admin who made themselves a supervisor could
+        # read clinical notes. Another admin does it, and the clinic's admins see it.
+        for field, held in wanted.items():
+            if held and not getattr(person, field):
+                errors[field] = "You cannot give yourself a role; ask another clinic admin."
     if person.is_clinic_admin and not is_clinic_admin:
         if person.pk == request.user.pk:
             errors["is_clinic_admin"] = (
@@ -225,14 +232,18 @@ def staff_update(
             )
         elif person.is_active and not _other_active_admins(person).exists():
             errors["is_clinic_admin"] = "The clinic needs at least one active clinic admin."
-    if person.is_therapist and not is_therapist:
+    if person.pk == request.user.pk and person.is_therapist and not is_therapist:
+        errors["is_therapist"] = "You cannot change your own roles; ask another clinic admin."
+    elif person.is_therapist and not is_therapist:
         problems = caseload_problems(person)
         if person.supervisions_received.current(today).exists():
             problems.append("They are under supervision: end those supervision links first.")
         if problems:
             errors["is_therapist"] = " ".join(problems)
     supervises = person.supervisions_given.current(today)
-    if person.is_supervisor and not is_supervisor and supervises.exists():
+    if person.pk == request.user.pk and person.is_supervisor and not is_supervisor:
+        errors["is_supervisor"] = "You cannot change your own roles; ask another clinic admin."
+    elif person.is_supervisor and not is_supervisor and supervises.exists():
         errors["is_supervisor"] = "They supervise therapists: end those supervision links first."
     if errors:
         raise ValidationError(errors)
@@ -247,7 +258,12 @@ def staff_update(
     if old_name != person.full_name:
         changes.append("name changed")
     if changes:
-        audit_record(action=Action.UPDATE, request=request, obj=person, detail="; ".join(changes))
+        audit_record(
+            action=Action.UPDATE,
+            request=request,
+            obj=person,
+            detail="; ".join(changes),
+        )
     return person
 
 
@@ -319,6 +335,7 @@ def supervision_create(
     link = Supervision(
         supervisor=supervisor, therapist=therapist, starts_on=starts_on, ends_on=ends_on
     )
+    _check_not_own_link(request, link)
     link.full_clean()
     if supervisor.clinic_id != request.user.clinic_id:
         raise ValidationError({"supervisor": "Choose a supervisor of your clinic."})
@@ -327,25 +344,46 @@ def supervision_create(
         action=Action.CREATE,
         request=request,
         obj=link,
-        detail=f"supervision {supervisor.pk} -> {therapist.pk} from {starts_on}",
+        detail=f"{_link_text(link)} from {starts_on:%-d %b %Y}",
     )
     return link
+
+
+def _link_text(link: Supervision) -> str:
+    return f"{link.supervisor.full_name} supervises {link.therapist.full_name}"
+
+
+def _check_not_own_link(request: HttpRequest, link: Supervision) -> None:
+    """Nobody adds, changes or ends a supervision link of their own: a supervisor's link is
+    access to a caseload, and another admin decides it."""
+    if request.user.pk == link.supervisor_id:
+        raise ValidationError(
+            {"supervisor": "You cannot add or change a supervision link of your own; ask "
+             "another clinic admin."}
+        )  # fmt: skip
+    if request.user.pk == link.therapist_id:
+        raise ValidationError(
+            {"therapist": "You cannot add or change a supervision link of your own; ask "
+             "another clinic admin."}
+        )  # fmt: skip
 
 
 @transaction.atomic
 def supervision_update(
     *, request: HttpRequest, link: Supervision, starts_on: date, ends_on: date | None
 ) -> Supervision:
+    _check_not_own_link(request, link)
     if link.ended_at:
         raise ValidationError("This link was ended at once: add a new link to supervise again.")
     link.starts_on, link.ends_on = starts_on, ends_on
     link.full_clean()
     link.save(update_fields=["starts_on", "ends_on"])
+    until = f"{ends_on:%-d %b %Y}" if ends_on else "open"
     audit_record(
         action=Action.UPDATE,
         request=request,
         obj=link,
-        detail=f"supervision dates {starts_on} to {ends_on or 'open'}",
+        detail=f"{_link_text(link)}: dates {starts_on:%-d %b %Y} to {until}",
     )
     return link
 
@@ -355,12 +393,22 @@ def supervision_end_now(*, request: HttpRequest, link: Supervision) -> Supervisi
     """End the link at this instant: the supervisor loses access to the caseload at once
     (an end date keeps it to the end of that day). Its end date becomes today, or its start
     date if it had not begun; to supervise again, add a new link."""
+    _check_not_own_link(request, link)
     today = timezone.localdate()
-    link = Supervision.objects.current(today).select_for_update().filter(pk=link.pk).first()
+    link = (
+        Supervision.objects.current(today)
+        .select_for_update(of=("self",))
+        .select_related("supervisor", "therapist")
+        .filter(pk=link.pk)
+        .first()
+    )
     if link is None:
         raise ValidationError("This supervision link has already ended.")
     link.end_now(today, timezone.now())
     audit_record(
-        action=Action.UPDATE, request=request, obj=link, detail="supervision ended at once"
+        action=Action.UPDATE,
+        request=request,
+        obj=link,
+        detail=f"{_link_text(link)}: supervision ended at once",
     )
     return link

@@ -212,7 +212,13 @@ def throttled(user: User) -> bool:
 
 @transaction.atomic
 def two_factor_reset(request: HttpRequest, user: User) -> None:
-    """An admin removes a user's second factor (lost phone); they enrol again at next sign-in."""
+    """An admin removes a user's second factor (lost phone); they enrol again at next sign-in.
+    Never their own: they replace it from My account, with a current code."""
+    if user.pk == request.user.pk:
+        raise ValidationError(
+            "You cannot reset your own two-factor sign-in; replace the authenticator from My "
+            "account, or ask another clinic admin."
+        )
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     audit_record(

@@ -168,10 +168,14 @@ def end_other_sign_ins(request):
 def two_factor_reset(request, pk: int):
     """A clinic admin removes a colleague's second factor (a lost phone): they enrol again."""
     person = get_object_or_404(staff_for(request.user), pk=pk)
-    two_factor.two_factor_reset(request, person)
-    messages.success(
-        request,
-        f"Two-factor sign-in of {person.full_name} is reset; they set it "
-        "up again at their next sign-in.",
-    )
+    try:
+        two_factor.two_factor_reset(request, person)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            f"Two-factor sign-in of {person.full_name} is reset; they set it "
+            "up again at their next sign-in.",
+        )
     return redirect("staff:detail", pk=person.pk)

@@ -303,3 +303,108 @@ def test_admin_home_links_every_admin_page_and_the_menu_names_staff_and_audit(
     therapist_html = client_for(therapist).get(reverse("therapist_home")).content.decode()
     assert reverse("staff:list") not in therapist_html
     assert reverse("clinic_admin:audit") not in therapist_html
+
+
+# --- Nobody grants themselves access (finding 3 of issue 13) ---------------------------------
+
+
+@pytest.mark.parametrize("role", ["is_supervisor", "is_therapist"])
+def test_an_admin_cannot_give_themselves_a_role(admin_client, clinic_admin, role):
+    html = roles_post(admin_client, clinic_admin, is_clinic_admin=True, **{role: True})
+    assert "You cannot give yourself a role" in html.content.decode()
+    clinic_admin.refresh_from_db()
+    assert not getattr(clinic_admin, role)
+    assert not AuditEvent.objects.filter(object_id=str(clinic_admin.pk), action="update")
+
+
+def test_an_admin_cannot_drop_their_own_roles_either(client_for, clinic, clinic_admin):
+    clinic_admin.is_supervisor = True
+    clinic_admin.save()
+    response = roles_post(client_for(clinic_admin), clinic_admin, is_clinic_admin=True)
+    assert "You cannot change your own roles" in response.content.decode()
+    clinic_admin.refresh_from_db()
+    assert clinic_admin.is_supervisor
+
+
+def test_an_admin_who_is_a_supervisor_cannot_link_themselves_to_a_therapist(
+    client_for, clinic_admin, therapist, patient, course
+):
+    """The probe's path to clinical notes: tick the supervisor role (refused above), or, holding
+    it already, link oneself to a therapist and read their courses."""
+    clinic_admin.is_supervisor = True
+    clinic_admin.save()
+    client = client_for(clinic_admin)
+    response = client.post(
+        reverse("staff:supervisions"),
+        {
+            "supervisor": clinic_admin.pk,
+            "therapist": therapist.pk,
+            "starts_on": timezone.localdate(),
+        },
+    )
+    assert response.status_code == 200
+    assert "supervision link of your own" in response.content.decode()
+    assert not Supervision.objects.filter(supervisor=clinic_admin).exists()
+    assert client.get(reverse("sessions:course", args=[course.pk])).status_code == 404
+
+
+def test_an_admin_cannot_change_or_end_a_link_of_their_own(
+    client_for, clinic, clinic_admin, therapist
+):
+    clinic_admin.is_supervisor = True
+    clinic_admin.save()
+    link = Supervision.objects.create(
+        supervisor=clinic_admin, therapist=therapist, starts_on=timezone.localdate()
+    )
+    client = client_for(clinic_admin)
+    later = timezone.localdate() + timedelta(days=400)
+    response = client.post(
+        reverse("staff:supervision_edit", args=[link.pk]),
+        {"starts_on": timezone.localdate(), "ends_on": later},
+    )
+    assert "supervision link of your own" in response.content.decode()
+    client.post(reverse("staff:supervision_end", args=[link.pk]))
+    link.refresh_from_db()
+    assert link.ends_on is None and link.ended_at is None
+
+
+def test_an_admin_cannot_reset_their_own_second_factor(client_for, clinic_admin):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=clinic_admin, name="authenticator", confirmed=True)
+    client = client_for(clinic_admin)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id  # passed the second step (django_otp.login)
+    session.save()
+    response = client.post(reverse("two_factor_reset", args=[clinic_admin.pk]), follow=True)
+    assert "cannot reset your own two-factor sign-in" in response.content.decode()
+    assert TOTPDevice.objects.filter(user=clinic_admin).exists()
+
+
+def test_access_changes_are_shown_to_the_clinics_other_admins(
+    client_for, clinic, clinic_admin, colleague, supervisor
+):
+    other = make_user("ada@clinic.test", clinic, name="Ada Other", is_clinic_admin=True)
+    roles_post(client_for(other), colleague, is_therapist=True, is_supervisor=True)
+    client_for(other).post(
+        reverse("staff:supervisions"),
+        {"supervisor": supervisor.pk, "therapist": colleague.pk, "starts_on": timezone.localdate()},
+    )
+    html = client_for(clinic_admin).get(reverse("clinic_admin_home")).content.decode()
+    assert "Changes to access" in html
+    assert "Theo Okafor: roles therapist -&gt; therapist, supervisor" in html
+    assert "Sara Lindqvist supervises Theo Okafor" in html
+    assert html.count("Ada Other") >= 2  # who made each change
+
+
+def test_the_admin_home_lists_access_changes_in_constant_queries(
+    client_for, clinic, clinic_admin, colleague, queries_for
+):
+    other = make_user("ada@clinic.test", clinic, name="Ada Other", is_clinic_admin=True)
+    client = client_for(clinic_admin)
+    roles_post(client_for(other), colleague, is_therapist=True, is_supervisor=True)
+    few = queries_for(client, reverse("clinic_admin_home"))
+    for n in range(5):
+        person = make_user(f"p{n}@clinic.test", clinic, is_therapist=True)
+        roles_post(client_for(other), person, is_therapist=True, is_supervisor=True)
+    assert queries_for(client, reverse("clinic_admin_home")) == few
