@@ -5,6 +5,8 @@ from crispy_forms.layout import Layout, Submit
 from django import forms
 from django.core.exceptions import ValidationError
 
+from .versions import StaleEdit
+
 
 class DateInput(forms.DateInput):
     input_type = "date"
@@ -26,13 +28,17 @@ def form_helper(*layout, submit: str | None = None, form_tag: bool = True) -> Fo
     helper = FormHelper()
     helper.form_tag = form_tag
     helper.attrs = {"novalidate": ""}
+    helper.render_hidden_fields = True  # the version an edit form is based on (versions.py)
     helper.layout = Layout(*layout, *([Submit("save", submit)] if submit else []))
     return helper
 
 
 def add_service_errors(form, error: ValidationError) -> None:
-    """Show a service's refusal beside the field it names, or above the form."""
-    if hasattr(error, "error_dict"):
+    """Show a service's refusal beside the field it names, or above the form; a stale edit
+    with the saved values beside the user's input."""
+    if isinstance(error, StaleEdit):
+        form.show_stale(error)
+    elif hasattr(error, "error_dict"):
         for field, errors in error.error_dict.items():
             form.add_error(field if field in form.fields else None, errors)
     else:

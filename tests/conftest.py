@@ -435,3 +435,12 @@ def _caseload_staleness_at_once(request):
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS caseload_stale IMMEDIATE")
+
+
+def version_in(response) -> str:
+    """The version an edit page's form was based on (its hidden based_on field)."""
+    import re
+
+    match = re.search(r'name="based_on" value="([^"]*)"', response.content.decode())
+    assert match, "the form carries no version"
+    return match.group(1)

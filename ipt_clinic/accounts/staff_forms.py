@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth import password_validation
 
 from ipt_clinic.forms import DateInput, form_helper
+from ipt_clinic.versions import VersionedForm
 
 from .models import Invitation, Supervision, User, canonical_email
 
@@ -118,7 +119,7 @@ class InvitationAcceptForm(forms.Form):
         return cleaned
 
 
-class StaffForm(forms.ModelForm):
+class StaffForm(VersionedForm):
     """Name and roles. Email, clinic and the superuser flag are never editable here."""
 
     class Meta:
@@ -157,7 +158,7 @@ class SupervisionForm(forms.ModelForm):
         )
 
 
-class SupervisionDatesForm(forms.ModelForm):
+class SupervisionDatesForm(VersionedForm):
     class Meta:
         model = Supervision
         fields = ["starts_on", "ends_on"]

@@ -91,7 +91,9 @@ def staff_detail(request, pk: int):
     form = StaffForm(request.POST or None, instance=person)
     if request.method == "POST" and form.is_valid():
         try:
-            services.staff_update(request=request, person=person, **form.cleaned_data)
+            services.staff_update(
+                request=request, person=person, based_on=form.based_on, **form.cleaned_data
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -190,6 +192,7 @@ def supervision_edit(request, pk: int):
                 link=link,
                 starts_on=form.cleaned_data["starts_on"],
                 ends_on=form.cleaned_data["ends_on"],
+                based_on=form.based_on,
             )
         except ValidationError as error:
             add_service_errors(form, error)

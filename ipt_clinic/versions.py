@@ -1,0 +1,149 @@
+"""Stale edits refused: an edit form carries the version of the row it was based on.
+
+Two tabs (or two people) open the same record; the first saves; the second, still holding the
+older copy, must not overwrite the first one's text without a word. The version is a
+fingerprint of the values of the fields the form edits, as stored: derived from the row, so
+nothing has to remember to bump it, and a change made by any path (another form, a service, a
+handover) is seen. The service that writes compares it with the row it has locked
+(`check_current`) and raises StaleEdit; the form then shows the user's input as they typed it
+with the saved values beside it (`VersionedForm.show_stale`), and carries the newer version,
+so that saving again, having seen them, is a deliberate choice.
+"""
+
+import datetime
+import hashlib
+import json
+from collections.abc import Iterable
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
+
+VERSION_FIELD = "based_on"
+
+
+def _stored_value(obj: models.Model, name: str):
+    field = obj._meta.get_field(name)
+    if field.many_to_many:
+        return sorted(str(pk) for pk in getattr(obj, name).values_list("pk", flat=True))
+    value = field.value_from_object(obj)
+    return value if isinstance(value, (list, dict, int, bool, type(None))) else str(value)
+
+
+def version_of(obj: models.Model, names: Iterable[str]) -> str:
+    """The fingerprint of `obj`'s values of the fields `names`."""
+    values = [(name, _stored_value(obj, name)) for name in sorted(set(names))]
+    payload = json.dumps(values, sort_keys=True, default=str).encode()
+    return hashlib.sha256(payload).hexdigest()[:24]
+
+
+class StaleEdit(ValidationError):
+    """The row changed since the form was opened; `current` is the row as saved now."""
+
+    def __init__(self, current: models.Model, names: Iterable[str]):
+        super().__init__(
+            "Someone saved this record after you opened it. Nothing was saved: your text is "
+            "still in the form, and what was saved meanwhile is shown beside it. Take what you "
+            "need from both, then save again."
+        )
+        self.current = current
+        self.names = list(names)
+        self.version = version_of(current, self.names)
+
+
+def check_current(obj: models.Model, names: Iterable[str], based_on: str | None) -> None:
+    """Refuse (StaleEdit) a change based on an older version of `obj`, which the caller has
+    locked (select_for_update) so that nobody changes it between this check and the save.
+    `based_on` None: the caller edits without a form (a command, the demo), nothing to compare."""
+    names = list(names)
+    if based_on is not None and based_on != version_of(obj, names):
+        raise StaleEdit(obj, names)
+
+
+class VersionedForm(forms.ModelForm):
+    """A ModelForm that carries, hidden, the version of the instance it was opened on.
+
+    `based_on` after validation is what the view hands the service; `stale` is set once the
+    service refused the save, for the template to show the saved values (`stale_values`)."""
+
+    stale: StaleEdit | None = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        initial = version_of(self.instance, self.versioned_names) if self.instance.pk else ""
+        self.fields[VERSION_FIELD] = forms.CharField(
+            widget=forms.HiddenInput, required=False, initial=initial
+        )
+
+    @property
+    def versioned_names(self) -> list[str]:
+        model_fields = {field.name for field in self._meta.model._meta.get_fields()}
+        return [name for name in self.fields if name in model_fields]
+
+    @property
+    def based_on(self) -> str | None:
+        """The version the user's input was based on. None for a new row, and for a post that
+        does not carry one (a page from before versions were sent, a script): there is nothing
+        to compare it with, and the field guards against lost work, not against its sender."""
+        if not self.instance.pk or self.add_prefix(VERSION_FIELD) not in self.data:
+            return None
+        return self._based_on
+
+    def clean(self):
+        cleaned = super().clean()
+        # Kept apart, so that cleaned_data holds only the record's own fields.
+        self._based_on = cleaned.pop(VERSION_FIELD, "") or ""
+        return cleaned
+
+    def show_stale(self, stale: StaleEdit) -> None:
+        """Keep the user's input, say why nothing was saved, and carry the newer version."""
+        self.stale = stale
+        data = self.data.copy()
+        data[self.add_prefix(VERSION_FIELD)] = stale.version
+        self.data = data
+        self.add_error(None, stale.messages)
+
+    @property
+    def stale_values(self) -> list[tuple[str, str, str]]:
+        """(label, saved value, your value) of each field whose saved value differs from the
+        user's input, in the form's order."""
+        if self.stale is None:
+            return []
+        rows = []
+        for name in self.versioned_names:
+            field = self.fields[name]
+            saved = _shown(field, getattr(self.stale.current, name))
+            mine = _shown(field, self.cleaned_data.get(name))
+            if saved != mine:
+                rows.append((str(field.label or name), saved, mine))
+        return rows
+
+
+def _shown(form_field: forms.Field, value) -> str:
+    """A value as a person reads it: choices by their label, lists joined, yes or no."""
+    if hasattr(value, "all"):  # a many-to-many manager
+        value = list(value.all())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_shown(form_field, item) for item in value) or "—"
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, datetime.date):
+        return f"{value:%-d %b %Y}"
+    if isinstance(form_field, forms.ChoiceField) and not isinstance(
+        form_field, forms.ModelChoiceField
+    ):
+        labels = {str(key): label for key, label in _flat(form_field.choices)}
+        return str(labels.get(str(value), value))
+    return str(value)
+
+
+def _flat(choices):
+    for key, label in choices:
+        if isinstance(label, (list, tuple)):
+            yield from label
+        else:
+            yield key, label
