@@ -13,7 +13,7 @@ def pages_for(principal: str) -> list[tuple[str, dict]]:
     """(url name, kwargs builder) of every page that shows `principal` a 200."""
     return [
         (name, make_kwargs)
-        for name, (make_kwargs, expected) in sorted(EXPECTED.items())
+        for name, (make_kwargs, expected, _post) in sorted(EXPECTED.items())
         if expected[principal] == 200
     ]
 
