@@ -158,12 +158,6 @@ class FormulationForm(forms.ModelForm):
             submit="Save the formulation",
         )
 
-    def clean_agreed_on(self):
-        day = self.cleaned_data.get("agreed_on")
-        if day and day > timezone.localdate():
-            raise forms.ValidationError("The date cannot be in the future.")
-        return day
-
     def choice(self, prefix: str) -> dict | None:
         area = self.cleaned_data.get(f"{prefix}_area")
         if not area:
@@ -214,14 +208,6 @@ def problem_area_form_class(area: str) -> type[forms.ModelForm]:
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self.helper = form_helper(*self.fields, submit="Save", form_tag=False)
-
-        def clean(self):
-            cleaned = super().clean()
-            for name in ("date_of_death", "transition_date"):
-                day = cleaned.get(name)
-                if day and day > timezone.localdate():
-                    self.add_error(name, "The date cannot be in the future.")
-            return cleaned
 
     return forms.modelform_factory(ProblemArea, form=AreaForm, fields=fields, widgets=widgets)
 

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ipt_clinic.accounts.models import User
+from ipt_clinic.validation import LONG_TEXT, TEXT, date_outside, limited_text
 from sessions.models import Course, TherapySession
 
 
@@ -49,12 +50,12 @@ class Relationship(models.Model):
     contact = models.CharField(
         "contact", max_length=8, choices=Contact.choices, default=Contact.WEEKLY
     )
-    satisfying = models.TextField("satisfying aspects", blank=True)
-    unsatisfying = models.TextField("unsatisfying aspects", blank=True)
-    patient_expectations = models.TextField("the patient's expectations", blank=True)
-    other_expectations = models.TextField("their expectations", blank=True)
+    satisfying = limited_text(TEXT, "satisfying aspects", blank=True)
+    unsatisfying = limited_text(TEXT, "unsatisfying aspects", blank=True)
+    patient_expectations = limited_text(TEXT, "the patient's expectations", blank=True)
+    other_expectations = limited_text(TEXT, "their expectations", blank=True)
     expectations_met = models.CharField(max_length=8, choices=Met.choices, default=Met.UNKNOWN)
-    wished_change = models.TextField("what the patient would like to change", blank=True)
+    wished_change = limited_text(TEXT, "what the patient would like to change", blank=True)
     changed_around_onset = models.BooleanField(
         "changed around the onset of symptoms", default=False
     )
@@ -114,8 +115,21 @@ class LifeEvent(models.Model):
     def clean(self) -> None:
         if self.relationship_id and self.relationship.course_id != self.course_id:
             raise ValidationError({"relationship": "Choose a person from this inventory."})
-        if self.occurred_on and self.occurred_on > timezone.localdate():
-            raise ValidationError({"occurred_on": "The timeline records what has happened."})
+        if self.course_id and (
+            problem := date_in_life_outside(
+                self.course.patient,
+                self.occurred_on,
+                rule="The timeline records what has happened in the patient's life:",
+            )
+        ):
+            raise ValidationError({"occurred_on": problem})
+
+
+def date_in_life_outside(patient, day, *, rule: str) -> str | None:
+    """Refuse a date in the patient's life (an event, a death, a change of role) unless it
+    falls from their birth, and not before 1900, until today."""
+    today = timezone.localdate()
+    return date_outside(day, patient.lifetime_start, today, rule=rule, today=today)
 
 
 class Area(models.TextChoices):
@@ -129,10 +143,13 @@ class Formulation(models.Model):
     """The interpersonal formulation agreed with the patient: one per course."""
 
     course = models.OneToOneField(Course, on_delete=models.PROTECT, related_name="formulation")
-    text = models.TextField(
-        "formulation", help_text="How the depression links to the patient's relationships."
+    text = limited_text(
+        LONG_TEXT,
+        "formulation",
+        help_text="How the depression links to the patient's relationships.",
     )
-    rationale = models.TextField(
+    rationale = limited_text(
+        TEXT,
         "why this focus",
         blank=True,
         help_text="The people and events that point to the chosen problem area.",
@@ -149,6 +166,14 @@ class Formulation(models.Model):
 
     def __str__(self) -> str:
         return f"formulation of course {self.course_id}"
+
+    def clean(self) -> None:
+        if self.course_id and (
+            problem := self.course.work_date_outside(
+                self.agreed_on, what="The agreement on the formulation"
+            )
+        ):
+            raise ValidationError({"agreed_on": problem})
 
 
 class ProblemArea(models.Model):
@@ -181,8 +206,8 @@ class ProblemArea(models.Model):
         verbose_name="the deceased",
     )
     date_of_death = models.DateField(null=True, blank=True)
-    circumstances_of_death = models.TextField(blank=True)
-    complicating_factors = models.TextField("what makes the mourning complicated", blank=True)
+    circumstances_of_death = limited_text(TEXT, blank=True)
+    complicating_factors = limited_text(TEXT, "what makes the mourning complicated", blank=True)
     # Role dispute
     other_party = models.ForeignKey(
         Relationship,
@@ -192,28 +217,28 @@ class ProblemArea(models.Model):
         related_name="+",
         verbose_name="the other party",
     )
-    dispute_issues = models.TextField("the issues", blank=True)
-    patient_expectations = models.TextField("the patient's expectations", blank=True)
-    other_expectations = models.TextField("the other party's expectations", blank=True)
+    dispute_issues = limited_text(TEXT, "the issues", blank=True)
+    patient_expectations = limited_text(TEXT, "the patient's expectations", blank=True)
+    other_expectations = limited_text(TEXT, "the other party's expectations", blank=True)
     stage = models.CharField(max_length=16, choices=Stage.choices, blank=True)
-    options_weighed = models.TextField("options weighed", blank=True)
-    outcome = models.TextField(blank=True)
+    options_weighed = limited_text(TEXT, "options weighed", blank=True)
+    outcome = limited_text(TEXT, blank=True)
     # Role transition
     old_role = models.CharField(max_length=200, blank=True)
     new_role = models.CharField(max_length=200, blank=True)
     transition_date = models.DateField("when the change happened", null=True, blank=True)
-    old_role_good = models.TextField("good in the old role", blank=True)
-    old_role_bad = models.TextField("bad in the old role", blank=True)
-    new_role_good = models.TextField("good in the new role", blank=True)
-    new_role_bad = models.TextField("bad in the new role", blank=True)
-    losses = models.TextField(blank=True)
-    skills_needed = models.TextField("skills needed", blank=True)
-    supports_needed = models.TextField("supports needed", blank=True)
+    old_role_good = limited_text(TEXT, "good in the old role", blank=True)
+    old_role_bad = limited_text(TEXT, "bad in the old role", blank=True)
+    new_role_good = limited_text(TEXT, "good in the new role", blank=True)
+    new_role_bad = limited_text(TEXT, "bad in the new role", blank=True)
+    losses = limited_text(TEXT, blank=True)
+    skills_needed = limited_text(TEXT, "skills needed", blank=True)
+    supports_needed = limited_text(TEXT, "supports needed", blank=True)
     # Interpersonal deficits
-    isolation_history = models.TextField(blank=True)
-    relationships_to_develop = models.TextField("relationships to revive or start", blank=True)
-    skills_to_practise = models.TextField("skills to practise", blank=True)
-    plan_if_no_response = models.TextField(blank=True)
+    isolation_history = limited_text(TEXT, blank=True)
+    relationships_to_develop = limited_text(TEXT, "relationships to revive or start", blank=True)
+    skills_to_practise = limited_text(TEXT, "skills to practise", blank=True)
+    plan_if_no_response = limited_text(TEXT, blank=True)
 
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -262,8 +287,14 @@ class ProblemArea(models.Model):
                 errors["other_party"] = "A role dispute needs the other party from the inventory."
             elif self.other_party.course_id != self.course_id:
                 errors["other_party"] = "Choose a person of this inventory."
-        if self.date_of_death and self.date_of_death > timezone.localdate():
-            errors["date_of_death"] = "The date of death cannot be in the future."
+        if self.course_id:
+            patient = self.course.patient
+            for name, rule in (
+                ("date_of_death", "Enter a date of death in the patient's lifetime:"),
+                ("transition_date", "Date the change of role in the patient's lifetime:"),
+            ):
+                if problem := date_in_life_outside(patient, getattr(self, name), rule=rule):
+                    errors[name] = problem
         if errors:
             raise ValidationError(errors)
 
@@ -285,6 +316,14 @@ class DisputeStageChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stage} on {self.changed_on}"
+
+    def clean(self) -> None:
+        if self.problem_area_id and (
+            problem := self.problem_area.course.work_date_outside(
+                self.changed_on, what="A change of stage"
+            )
+        ):
+            raise ValidationError({"changed_on": problem})
 
 
 class Goal(models.Model):
@@ -350,8 +389,8 @@ class TerminationReview(models.Model):
     course = models.OneToOneField(
         Course, on_delete=models.PROTECT, related_name="termination_review"
     )
-    gains_reviewed = models.TextField("gains reviewed with the patient")
-    feelings_about_ending = models.TextField("feelings about ending")
+    gains_reviewed = limited_text(TEXT, "gains reviewed with the patient")
+    feelings_about_ending = limited_text(TEXT, "feelings about ending")
     ipos_patient = models.PositiveSmallIntegerField(
         "focus resolved, rated by the patient (IPOS)",
         choices=IPOS_CHOICES,
@@ -362,15 +401,15 @@ class TerminationReview(models.Model):
         choices=IPOS_CHOICES,
         validators=ipos_validators,
     )
-    warning_symptoms = models.TextField("warning symptoms")
-    relapse_plan = models.TextField("relapse plan")
+    warning_symptoms = limited_text(TEXT, "warning symptoms")
+    relapse_plan = limited_text(TEXT, "relapse plan")
     maintenance = models.CharField(
         "maintenance decision", max_length=16, choices=Maintenance.choices
     )
     maintenance_frequency = models.CharField(
         max_length=120, blank=True, help_text="For monthly maintenance: how often, how long."
     )
-    plan_if_not_improved = models.TextField("plan if not improved", blank=True)
+    plan_if_not_improved = limited_text(TEXT, "plan if not improved", blank=True)
     reviewed_on = models.DateField(default=timezone.localdate)
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)

@@ -234,8 +234,6 @@ def dispute_stage_change(
         raise ValidationError("Only a role dispute has stages.")
     if stage == problem_area.stage:
         raise ValidationError({"stage": "The dispute is already at this stage."})
-    if changed_on > timezone.localdate():
-        raise ValidationError({"changed_on": "The date cannot be in the future."})
     change = DisputeStageChange(
         problem_area=problem_area,
         stage=stage,

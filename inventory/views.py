@@ -27,7 +27,15 @@ from .forms import (
     TerminationReviewForm,
     problem_area_form_class,
 )
-from .models import Area, Goal, LifeEvent, ProblemArea, SessionFocus, TerminationReview
+from .models import (
+    Area,
+    Formulation,
+    Goal,
+    LifeEvent,
+    ProblemArea,
+    SessionFocus,
+    TerminationReview,
+)
 from .selectors import (
     course_get,
     events_of,
@@ -232,7 +240,8 @@ def formulation(request, course_pk: int):
         initial[f"{prefix}_person"] = area.person
     form = FormulationForm(
         request.POST or None,
-        instance=current,
+        # A first formulation is checked against its course too (the date it was agreed).
+        instance=current or Formulation(course=course),
         initial=initial,
         people=people,
         events=events_of(course),

@@ -1,5 +1,7 @@
 """The patient: identity, contact details and reminder consent. Nothing clinical lives here."""
 
+from datetime import date
+
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -7,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ipt_clinic.accounts.models import Clinic, User
+from ipt_clinic.validation import EARLIEST_LIFE_DATE, date_outside
 
 phone_validator = RegexValidator(
     regex=r"^\+?[0-9][0-9 ()\-]{5,22}[0-9]$",
@@ -106,17 +109,30 @@ class Patient(models.Model):
     def is_archived(self) -> bool:
         return self.status == self.Status.ARCHIVED
 
+    @property
+    def lifetime_start(self) -> date:
+        """The earliest day a record about the patient can carry: their birth (not before 1900)."""
+        return max(self.date_of_birth or EARLIEST_LIFE_DATE, EARLIEST_LIFE_DATE)
+
     def clean(self) -> None:
         errors = {}
         today = timezone.localdate()
-        if self.date_of_birth and self.date_of_birth > today:
-            errors["date_of_birth"] = "The date of birth cannot be in the future."
-        elif self.date_of_birth and self.date_of_birth.year < today.year - 120:
-            errors["date_of_birth"] = "Check the year: that is more than 120 years ago."
+        birth = date_outside(
+            self.date_of_birth, EARLIEST_LIFE_DATE, today, rule="Enter a date of birth", today=today
+        )
+        if birth:
+            errors["date_of_birth"] = birth
         if self.reminder_consent and not self.reminder_consent_on:
             errors["reminder_consent_on"] = "Give the date the patient consented."
-        if self.reminder_consent_on and self.reminder_consent_on > today:
-            errors["reminder_consent_on"] = "The consent date cannot be in the future."
+        consent = date_outside(
+            self.reminder_consent_on,
+            EARLIEST_LIFE_DATE if birth else self.lifetime_start,
+            today,
+            rule="Consent is dated",
+            today=today,
+        )
+        if consent:
+            errors["reminder_consent_on"] = consent
         if (
             self.reminder_consent
             and self.preferred_channel == self.Channel.EMAIL
@@ -131,3 +147,18 @@ class Patient(models.Model):
                 errors["therapist"] = "Choose a therapist of this clinic."
         if errors:
             raise ValidationError(errors)
+
+
+# What the patient form edits (identity, contact, reminders): the fields whose stored values
+# make the version an edit is based on (ipt_clinic/versions.py).
+PATIENT_DETAILS = [
+    "record_number",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "email",
+    "phone",
+    "preferred_channel",
+    "reminder_consent",
+    "reminder_consent_on",
+]

@@ -4,6 +4,7 @@ from django.db import models
 from django.utils import timezone
 
 from ipt_clinic.forms import DateInput, TimeInput, form_helper
+from ipt_clinic.validation import LONG_TEXT, SHORT_TEXT
 
 from .models import (
     ANSWER_CHOICES,
@@ -18,7 +19,7 @@ from .models import (
     TherapySession,
 )
 from .phases import MAX_SESSIONS, MIN_SESSIONS
-from .scheduling import wall_time_exists
+from .scheduling import session_day_outside, wall_time_exists
 
 PLANNED_CHOICES = [(n, f"{n} sessions") for n in range(MIN_SESSIONS, MAX_SESSIONS + 1)]
 
@@ -49,20 +50,15 @@ class CourseOpenForm(forms.ModelForm):
             "indication": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, patient, **kwargs):
+        # The course's rules (its start within a year of today) read the clinic's calendar.
+        super().__init__(*args, instance=Course(patient=patient), **kwargs)
         self.helper = form_helper(
             Row(Column("planned_sessions"), Column("start_date")),
             Row(Column("usual_weekday"), Column("usual_time"), Column("session_minutes")),
             "indication",
             form_tag=False,
         )
-
-    def clean_start_date(self):
-        start = self.cleaned_data["start_date"]
-        if start < timezone.localdate() - timezone.timedelta(days=365):
-            raise forms.ValidationError("A course cannot start more than a year ago.")
-        return start
 
 
 class MeasureForm(forms.Form):
@@ -124,7 +120,9 @@ class ContractForm(forms.Form):
         label="New number of sessions", choices=PLANNED_CHOICES, coerce=int
     )
     changed_on = forms.DateField(label="Agreed on", widget=DateInput(), initial=timezone.localdate)
-    reason = forms.CharField(label="Why", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    reason = forms.CharField(
+        label="Why", widget=forms.Textarea(attrs={"rows": 2}), max_length=SHORT_TEXT
+    )
     agreed_with_patient = forms.BooleanField(label="Agreed with the patient", required=False)
 
     def __init__(self, *args, **kwargs):
@@ -135,12 +133,6 @@ class ContractForm(forms.Form):
             "agreed_with_patient",
             submit="Change the contract",
         )
-
-    def clean_changed_on(self):
-        day = self.cleaned_data["changed_on"]
-        if day > timezone.localdate():
-            raise forms.ValidationError("The date cannot be in the future.")
-        return day
 
 
 class CompleteCourseForm(forms.Form):
@@ -154,7 +146,9 @@ class CompleteCourseForm(forms.Form):
 class EndEarlyForm(forms.Form):
     ended_on = forms.DateField(label="Ended on", widget=DateInput(), initial=timezone.localdate)
     reason = forms.CharField(
-        label="Why the course ends early", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+        label="Why the course ends early",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=SHORT_TEXT,
     )
 
     def __init__(self, *args, **kwargs):
@@ -183,6 +177,13 @@ class RescheduleForm(forms.Form):
             "move_later",
             submit="Move the session",
         )
+
+    def clean_day(self):
+        day = self.cleaned_data["day"]
+        problem = session_day_outside(day, today=timezone.localdate(timezone=self.zone))
+        if problem:
+            raise forms.ValidationError(problem)
+        return day
 
     def clean(self):
         cleaned = super().clean()
@@ -269,7 +270,7 @@ class PrivateNoteForm(forms.Form):
     text = forms.CharField(
         label="Private note (only you can read this)",
         required=False,
-        max_length=20000,
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Your own process notes. Not part of the record: never shown to supervisors "
         "or admins, never exported.",

@@ -1,6 +1,7 @@
 """The IPT course: its contract, its sessions with their phase-specific notes, and the measures."""
 
 import uuid
+from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -10,6 +11,14 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ipt_clinic.accounts.models import User
+from ipt_clinic.validation import (
+    LONG_TEXT,
+    SHORT_TEXT,
+    TEXT,
+    date_outside,
+    limited_text,
+    years_after,
+)
 from patients.models import Patient
 
 from .phases import MAX_SESSIONS, MIN_SESSIONS, Phase, phase_for, should_raise_termination
@@ -53,12 +62,12 @@ class Course(models.Model):
     session_minutes = models.PositiveSmallIntegerField(
         default=50, validators=[MinValueValidator(15), MaxValueValidator(120)]
     )
-    indication = models.TextField(
-        help_text="Why IPT: the presenting problem and working diagnosis."
+    indication = limited_text(
+        SHORT_TEXT, help_text="Why IPT: the presenting problem and working diagnosis."
     )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PLANNED)
     ended_on = models.DateField(null=True, blank=True)
-    end_reason = models.TextField(blank=True)
+    end_reason = limited_text(SHORT_TEXT, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -98,6 +107,38 @@ class Course(models.Model):
     def phase_of(self, number: int) -> Phase:
         return phase_for(number, self.planned_sessions)
 
+    def local_today(self) -> date:
+        """Today in the clinic's time zone, where the course's sessions are booked."""
+        zone = self.patient.clinic.zone if self.patient_id else None
+        return timezone.localdate(timezone=zone)
+
+    def work_date_outside(self, day: date | None, *, what: str) -> str | None:
+        """Refuse a date recorded during the course (a contract change, the formulation agreed,
+        a dispute's stage) unless it falls from a year before the start, when the assessment
+        may have begun, until today."""
+        today = self.local_today()
+        return date_outside(
+            day,
+            years_after(self.start_date, -1),
+            today,
+            rule=f"{what} is dated from a year before the course's start until today:",
+            today=today,
+        )
+
+    def clean(self) -> None:
+        # Checked when the course is opened: a course of some years ago stays valid.
+        if self._state.adding:
+            today = self.local_today()
+            start = date_outside(
+                self.start_date,
+                years_after(today, -1),
+                years_after(today, 1),
+                rule="A course starts within a year of today:",
+                today=today,
+            )
+            if start:
+                raise ValidationError({"start_date": start})
+
 
 class CourseContractChange(models.Model):
     """A renegotiation of the number of sessions: when, from, to, why, agreed or not."""
@@ -106,7 +147,7 @@ class CourseContractChange(models.Model):
     changed_on = models.DateField(default=timezone.localdate)
     old_planned = models.PositiveSmallIntegerField(validators=planned_sessions_validators)
     new_planned = models.PositiveSmallIntegerField(validators=planned_sessions_validators)
-    reason = models.TextField()
+    reason = limited_text(SHORT_TEXT)
     agreed_with_patient = models.BooleanField(default=False)
     changed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -121,6 +162,12 @@ class CourseContractChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.old_planned} -> {self.new_planned} sessions on {self.changed_on}"
+
+    def clean(self) -> None:
+        if self.course_id and (
+            problem := self.course.work_date_outside(self.changed_on, what="A contract change")
+        ):
+            raise ValidationError({"changed_on": problem})
 
 
 class Technique(models.TextChoices):
@@ -208,29 +255,30 @@ class TherapySession(models.Model):
     cancellation_reason = models.CharField(max_length=200, blank=True)
 
     # Initial phase
-    symptom_review = models.TextField("symptom review", blank=True)
+    symptom_review = limited_text(TEXT, "symptom review", blank=True)
     diagnosis_given = models.BooleanField("diagnosis given to the patient", default=False)
     sick_role_explained = models.BooleanField("sick role explained", default=False)
-    medication_considered = models.TextField("medication considered", blank=True)
-    inventory_progress = models.TextField("interpersonal inventory progress", blank=True)
-    formulation_notes = models.TextField("formulation", blank=True)
+    medication_considered = limited_text(TEXT, "medication considered", blank=True)
+    inventory_progress = limited_text(TEXT, "interpersonal inventory progress", blank=True)
+    formulation_notes = limited_text(TEXT, "formulation", blank=True)
     # Middle phase
-    since_last_met = models.TextField("how have things been since we last met?", blank=True)
-    mood_and_events = models.TextField("mood linked to interpersonal events", blank=True)
-    problem_area_work = models.TextField("work on the problem area", blank=True)
+    since_last_met = limited_text(TEXT, "how have things been since we last met?", blank=True)
+    mood_and_events = limited_text(TEXT, "mood linked to interpersonal events", blank=True)
+    problem_area_work = limited_text(TEXT, "work on the problem area", blank=True)
     techniques = models.JSONField("techniques used", default=list, blank=True)
     termination_raised = models.BooleanField(
         "the end of treatment was discussed with the patient", default=False
     )
     # Termination phase
-    gains_reviewed = models.TextField("gains reviewed", blank=True)
-    feelings_about_ending = models.TextField("feelings about ending", blank=True)
-    warning_signs = models.TextField("warning signs", blank=True)
-    relapse_plan = models.TextField("relapse plan", blank=True)
+    gains_reviewed = limited_text(TEXT, "gains reviewed", blank=True)
+    feelings_about_ending = limited_text(TEXT, "feelings about ending", blank=True)
+    warning_signs = limited_text(TEXT, "warning signs", blank=True)
+    relapse_plan = limited_text(TEXT, "relapse plan", blank=True)
     # Every phase
-    homework = models.TextField("between-session work", blank=True)
-    progress_note = models.TextField("progress note", blank=True)
-    risk_check_note = models.TextField(
+    homework = limited_text(TEXT, "between-session work", blank=True)
+    progress_note = limited_text(LONG_TEXT, "progress note", blank=True)
+    risk_check_note = limited_text(
+        TEXT,
         "risk check",
         blank=True,
         help_text="Required before signing when PHQ-9 item 9 is above 0.",
@@ -309,7 +357,7 @@ class PrivateNote(models.Model):
 
     session = models.ForeignKey(TherapySession, on_delete=models.PROTECT, related_name="+")
     author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    text = models.TextField(blank=True)
+    text = limited_text(LONG_TEXT, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -328,7 +376,7 @@ class Amendment(models.Model):
     author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     reason = models.CharField("why", max_length=300)
-    text = models.TextField("amendment")
+    text = limited_text(LONG_TEXT, "amendment")
 
     class Meta:
         ordering = ["created_at", "pk"]

@@ -1,6 +1,6 @@
 """Writes to courses, sessions and measures: each in one transaction, each audited."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -22,7 +22,7 @@ from .models import (
     TherapySession,
 )
 from .phases import Phase
-from .scheduling import first_weekday_on_or_after, weekly_starts
+from .scheduling import days_after, first_weekday_on_or_after, session_day_outside, weekly_starts
 from .selectors import opening_risk_unchecked
 
 Attendance = TherapySession.Attendance
@@ -324,7 +324,7 @@ def _check_in_order(course: Course, moves: dict[int, datetime]) -> None:
 def _shifted(moment: datetime, days: int, zone) -> datetime:
     """The same wall-clock time `days` later in the clinic's zone, across a clock change too."""
     local = timezone.localtime(moment, zone)
-    return datetime.combine(local.date() + timedelta(days=days), local.time(), tzinfo=zone)
+    return datetime.combine(days_after(local.date(), days), local.time(), tzinfo=zone)
 
 
 @transaction.atomic
@@ -344,6 +344,11 @@ def session_reschedule(
     if session.attendance != Attendance.SCHEDULED:
         raise ValidationError("Only a session that is still scheduled can be moved.")
     zone = course.patient.clinic.zone
+    problem = session_day_outside(
+        timezone.localtime(new_start, zone).date(), today=timezone.localdate(timezone=zone)
+    )
+    if problem:
+        raise ValidationError({"day": problem})
     later = []
     if move_later:
         days = (

@@ -71,6 +71,7 @@ def course_open(request, patient_pk: int):
     data = request.POST if request.method == "POST" else None
     form = CourseOpenForm(
         data,
+        patient=patient,
         initial={
             "start_date": timezone.localdate(),
             "session_minutes": clinic.default_session_minutes,

@@ -298,7 +298,7 @@ class Supervision(models.Model):
             if problem:
                 errors[name] = problem
         if self.ends_on and self.starts_on and self.ends_on < self.starts_on:
-            errors["ends_on"] = "The end date cannot come before the start date."
+            errors.setdefault("ends_on", "The end date cannot come before the start date.")
         if not errors and supervisor and therapist and self.starts_on and self.overlapping():
             errors["starts_on"] = (
                 "These two already have a supervision link in this period; "

@@ -12,6 +12,7 @@ from django import forms
 from ipt_clinic.accounts.audit import Action, Outcome
 from ipt_clinic.accounts.models import Clinic
 from ipt_clinic.forms import DateInput
+from ipt_clinic.validation import EARLIEST_CLINIC_DATE, date_outside
 from patients.models import phone_validator
 
 from .models import FlagThresholds
@@ -43,7 +44,7 @@ def timezone_choices(current: str = "") -> list[tuple[str, str]]:
 
 
 # Dates a report may ask about; beyond them a date is a typing slip.
-EARLIEST_REPORT_DATE = date(2000, 1, 1)
+EARLIEST_REPORT_DATE = EARLIEST_CLINIC_DATE
 LATEST_REPORT_DATE = date(2100, 12, 31)
 
 
@@ -211,10 +212,9 @@ class AuditFilterForm(forms.Form):
 
     def _check_date(self, name: str) -> date | None:
         day = self.cleaned_data.get(name)
-        if day and not EARLIEST_REPORT_DATE <= day <= LATEST_REPORT_DATE:
-            raise forms.ValidationError(
-                f"Choose a date between {EARLIEST_REPORT_DATE:%Y} and {LATEST_REPORT_DATE:%Y}."
-            )
+        problem = date_outside(day, EARLIEST_REPORT_DATE, LATEST_REPORT_DATE, rule="Choose a date")
+        if problem:
+            raise forms.ValidationError(problem)
         return day
 
     def clean_date_from(self):

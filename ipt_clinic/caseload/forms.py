@@ -1,6 +1,7 @@
 from django import forms
 
 from ipt_clinic.forms import form_helper
+from ipt_clinic.validation import SHORT_TEXT, TEXT
 
 from .models import FIDELITY_CHECKLIST, NoteReview
 
@@ -13,7 +14,7 @@ def _helper(*layout, submit: str):
 class SupervisionNoteForm(forms.Form):
     text = forms.CharField(
         label="Supervision note for the therapist",
-        max_length=10000,
+        max_length=TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -60,7 +61,10 @@ class FidelityForm(forms.Form):
         widget=forms.RadioSelect,
     )
     comment = forms.CharField(
-        label="Comment", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label="Comment",
+        required=False,
+        max_length=SHORT_TEXT,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def __init__(self, *args, phase: str, **kwargs):

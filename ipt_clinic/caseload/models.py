@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ipt_clinic.accounts.models import Clinic, User
+from ipt_clinic.validation import SHORT_TEXT, TEXT, limited_text
 from sessions.models import Course, TherapySession
 
 
@@ -124,7 +125,7 @@ class SupervisionNote(models.Model):
 
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="supervision_notes")
     author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    text = models.TextField("supervision note")
+    text = limited_text(TEXT, "supervision note")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -161,7 +162,7 @@ class NoteReview(models.Model):
     )
     reviewer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    comment = models.TextField(blank=True)
+    comment = limited_text(SHORT_TEXT, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -218,7 +219,7 @@ class FidelityRating(models.Model):
     adherence = models.PositiveSmallIntegerField(
         "overall adherence (1-5)", validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
-    comment = models.TextField(blank=True)
+    comment = limited_text(SHORT_TEXT, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -1,4 +1,4 @@
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from django.urls import reverse
@@ -236,7 +236,8 @@ def test_someone_not_supervised_is_not_a_filter(
 def test_session_days_show_the_year_when_not_this_year(client_for, supervisor, therapist):
     from django.utils.formats import date_format
 
-    course = open_course(make_patient(therapist), start=timezone.localdate() - timedelta(days=400))
+    last_year = timezone.localdate().year - 1
+    course = open_course(make_patient(therapist), start=date(last_year, 12, 31))
     first = timezone.localtime(course.sessions.get(number=1).scheduled_start)
     html = client_for(supervisor).get(reverse("supervisor_home")).content.decode()
     assert f"— / {date_format(first, 'j M Y')}" in html  # nothing held, booked long ago

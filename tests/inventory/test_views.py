@@ -131,7 +131,7 @@ def test_formulation_errors_come_all_at_once(client_for, therapist, course, peop
         },
     )
     html = response.content.decode()
-    assert "The date cannot be in the future." in html
+    assert "is dated from a year before the course" in html
     assert "For grief, choose a person marked as deceased." in html
     assert "The secondary area must differ from the primary one." in html
     assert not ProblemArea.objects.exists()

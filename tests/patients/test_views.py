@@ -32,7 +32,7 @@ def test_therapist_adds_a_patient_to_own_caseload(client_for, therapist):
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("date_of_birth", (timezone.localdate() + timedelta(days=1)).isoformat(), "future"),
+        ("date_of_birth", (timezone.localdate() + timedelta(days=1)).isoformat(), "between"),
         ("date_of_birth", "not a date", "valid date"),
         ("email", "robin@", "valid email"),
         ("phone", "call me", "phone number"),

@@ -5,13 +5,17 @@ In CI each form gets FUZZ_EXAMPLES examples (default 25); run the full 200 with
 """
 
 import os
+from datetime import date
 from urllib.parse import quote
 
 import pytest
+from django.db import transaction
 from django.test import Client
+from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import make_patient
 from tests.security.world import STAFF, pages_for, post_forms, url_of
 
 settings.register_profile(
@@ -56,13 +60,34 @@ NASTY = [
     "ą̷̛ͅ",
     "😀" * 50,
 ]
+# Dates far outside any clinical sense: at the calendar's ends a day or a week more overflows
+# the date arithmetic, in between they would book sessions or draw a timeline for centuries.
+FAR_DATES = [
+    "9999-12-31",
+    "9999-11-01",
+    "9000-01-01",
+    "9000-06-15",
+    "0001-01-01",
+    "1899-12-31",
+    "1900-01-01",
+]
+# Text just past each length limit (2,000, 10,000, 20,000 characters), and a megabyte. Built
+# once and sampled: generating a megabyte per example would make the suite crawl, and the
+# megabyte comes now and then rather than in every form.
+PAST_THE_LIMITS = ["x" * 2_001, "x" * 10_001, "é" * 20_001]
+MEGABYTE = "x" * 1_000_001
 text = st.one_of(
-    st.sampled_from(NASTY),
+    st.sampled_from([*NASTY, *FAR_DATES, *PAST_THE_LIMITS, MEGABYTE]),
     st.text(max_size=300),
     st.text(alphabet=st.characters(codec="utf-8", exclude_categories=()), max_size=50),
     st.integers().map(str),
     st.dates().map(str),
 )
+# What a field of each kind is given: mostly its own kind of nonsense, sometimes anything.
+BY_KIND = {
+    "date": st.one_of(st.sampled_from(FAR_DATES), st.dates().map(str), text),
+    "textarea": st.one_of(st.sampled_from(PAST_THE_LIMITS), text),
+}
 
 
 def encode(fields: dict[str, str]) -> bytes:
@@ -105,7 +130,7 @@ def test_no_form_input_gives_a_server_error(
             if choices and data.draw(st.booleans()):
                 values[field] = data.draw(st.sampled_from(choices))
             elif data.draw(st.integers(0, 9)) > 0:  # now and then a field is left out
-                values[field] = data.draw(text)
+                values[field] = data.draw(BY_KIND.get(form["fields"][field], text))
         response = client.generic(
             "POST",
             form["action"] or page_url,
@@ -140,6 +165,47 @@ def test_no_query_parameter_gives_a_server_error(
         )
         response = client.get(f"{page_url}?{query}")
         assert response.status_code < 500, (url_name, params)
+
+    fuzz()
+    assert len(examples) >= settings.default.max_examples
+
+
+# Random values in every field rarely make a form valid but for its date, so the date
+# arithmetic behind a valid form is fuzzed on its own: forms filled in as a person would,
+# with any day of the calendar, at either end of a day, in clinics west and east of UTC.
+DAYS = st.one_of(st.sampled_from(FAR_DATES), st.dates().map(str))
+ZONES = ["Europe/London", "America/New_York", "Pacific/Kiritimati"]
+
+
+def test_no_day_opens_or_moves_sessions_into_a_server_error(client_for, therapist, course):
+    client = client_for(therapist)
+    patient = make_patient(therapist)
+    session = course.sessions.get(number=8)
+    examples = []
+
+    @given(day=DAYS, at=st.sampled_from(["00:30", "23:30"]), zone=st.sampled_from(ZONES))
+    def fuzz(day, at, zone):
+        examples.append(1)
+        with transaction.atomic():  # each example starts from the same course and clinic
+            therapist.clinic.timezone = zone
+            therapist.clinic.save(update_fields=["timezone"])
+            opened = client.post(
+                reverse("sessions:course_open", args=[patient.pk]),
+                {
+                    "planned_sessions": "16",
+                    "start_date": day,
+                    "usual_weekday": str(date.fromisoformat(day).weekday()),
+                    "usual_time": at,
+                    "session_minutes": "50",
+                    "indication": "Moderate depressive episode",
+                },
+            )
+            moved = client.post(
+                reverse("sessions:session_reschedule", args=[session.pk]),
+                {"day": day, "at": at, "planned_minutes": "50", "move_later": "on"},
+            )
+            transaction.set_rollback(True)
+        assert max(opened.status_code, moved.status_code) < 500, (day, at, zone)
 
     fuzz()
     assert len(examples) >= settings.default.max_examples

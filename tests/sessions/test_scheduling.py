@@ -1,7 +1,8 @@
-from datetime import date, time
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from sessions.scheduling import first_weekday_on_or_after, wall_time_exists, weekly_starts
@@ -23,7 +24,8 @@ def test_weekly_times_keep_local_time_across_summer_time():
 
 
 def test_course_books_its_sessions_in_the_clinic_time_zone(patient):
-    course = open_course(patient, planned=14, start=date(2026, 10, 19))  # a Monday
+    with time_machine.travel(datetime(2026, 10, 1, 9, 0, tzinfo=UTC), tick=False):
+        course = open_course(patient, planned=14, start=date(2026, 10, 19))  # a Monday
     sessions = list(course.sessions.order_by("number"))
     assert [s.number for s in sessions] == list(range(1, 15))
     local = [timezone.localtime(s.scheduled_start, LONDON) for s in sessions]

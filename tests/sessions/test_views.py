@@ -1,5 +1,5 @@
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
@@ -45,7 +45,7 @@ def test_open_course_with_baseline(client_for, therapist, patient):
         ({"planned_sessions": "11"}, "Select a valid choice"),
         ({"planned_sessions": "17"}, "Select a valid choice"),
         ({"usual_time": "25:00"}, "Enter a valid time"),
-        ({"start_date": "2020-01-01"}, "more than a year ago"),
+        ({"start_date": "2020-01-01"}, "A course starts within a year of today"),
         ({"indication": ""}, "required"),
         ({"phq9-item_1": "2"}, "Answer this item"),  # half a questionnaire
         ({"phq9-item_1": "7"}, "Select a valid choice"),
@@ -159,12 +159,15 @@ def test_a_moved_session_keeps_its_place_among_the_others(
 def test_a_time_skipped_by_the_clocks_going_forward_is_refused(client_for, therapist, course):
     session = course.sessions.get(number=8)
     before = session.scheduled_start
-    # Europe/London (the test clinic) jumps from 01:00 to 02:00 on 28 March 2027.
+    # Europe/London (the test clinic) jumps from 01:00 to 02:00 on the last Sunday of March;
+    # next year's, so that the day stays within the window a session may move in.
+    march_31 = date(timezone.localdate().year + 1, 3, 31)
+    clocks_change = march_31 - timedelta(days=(march_31.weekday() + 1) % 7)
     response = client_for(therapist).post(
         reverse("sessions:session_reschedule", args=[session.pk]),
-        {"day": "2027-03-28", "at": "01:30", "planned_minutes": "50"},
+        {"day": clocks_change.isoformat(), "at": "01:30", "planned_minutes": "50"},
     )
-    assert "01:30 does not exist on 28 Mar 2027" in response.content.decode()
+    assert f"01:30 does not exist on {clocks_change.day} Mar" in response.content.decode()
     session.refresh_from_db()
     assert session.scheduled_start == before
 
