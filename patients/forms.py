@@ -2,24 +2,15 @@ from crispy_forms.layout import Column, Fieldset, Row
 from django import forms
 
 from ipt_clinic.forms import DateInput, form_helper
+from ipt_clinic.versions import VersionedForm
 
-from .models import Patient
+from .models import PATIENT_DETAILS, Patient
 
 
-class PatientForm(forms.ModelForm):
+class PatientForm(VersionedForm):
     class Meta:
         model = Patient
-        fields = [
-            "record_number",
-            "given_name",
-            "family_name",
-            "date_of_birth",
-            "email",
-            "phone",
-            "preferred_channel",
-            "reminder_consent",
-            "reminder_consent_on",
-        ]
+        fields = PATIENT_DETAILS
         widgets = {
             "date_of_birth": DateInput(),
             "reminder_consent_on": DateInput(),

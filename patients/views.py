@@ -6,6 +6,7 @@ from django.views.decorators.http import require_POST
 
 from ipt_clinic.accounts.access import Role, role_required
 from ipt_clinic.accounts.audit import Action, audit_record
+from ipt_clinic.forms import add_service_errors
 
 from . import services
 from .forms import CaseloadFilterForm, PatientForm
@@ -78,9 +79,15 @@ def patient_edit(request, pk: int):
         submit_label="Save changes",
     )
     if request.method == "POST" and form.is_valid():
-        services.patient_update(request=request, patient=form.save(commit=False))
-        messages.success(request, "Patient details saved.")
-        return redirect("patients:detail", pk=patient.pk)
+        try:
+            services.patient_update(
+                request=request, patient=form.save(commit=False), based_on=form.based_on
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Patient details saved.")
+            return redirect("patients:detail", pk=patient.pk)
     if request.method == "GET":
         audit_record(action=Action.VIEW, request=request, obj=patient, patient_id=patient.pk)
     return render(

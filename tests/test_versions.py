@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from ipt_clinic.accounts.models import Supervision
 from ipt_clinic.versions import StaleEdit, check_current, version_of
@@ -100,3 +101,54 @@ def test_a_stale_supervision_dates_form_is_refused(client_for, clinic_admin, sup
     assert "30 Jun 2027" in html and 'value="2027-12-31"' in html
     link.refresh_from_db()
     assert link.ends_on == date(2027, 6, 30)
+
+
+# --- Two tabs, one patient ------------------------------------------------------------------
+
+
+def test_a_stale_patient_form_is_refused_and_keeps_the_input(client_for, therapist, patient):
+    url = reverse("patients:edit", args=[patient.pk])
+    first, second = client_for(therapist), client_for(therapist)
+    opened = version_in(second.get(url))
+    data = {
+        "record_number": patient.record_number,
+        "given_name": "Alice",
+        "family_name": "Archer",
+        "date_of_birth": patient.date_of_birth.isoformat(),
+        "email": "alice@example.org",
+        "phone": patient.phone,
+        "preferred_channel": patient.preferred_channel,
+        "reminder_consent": "on",
+        "reminder_consent_on": patient.reminder_consent_on.isoformat(),
+    }
+    assert first.post(url, {**data, "based_on": version_in(first.get(url))}).status_code == 302
+    stale = second.post(
+        url,
+        {**data, "email": "a.archer@example.org", "phone": "+44 7700 900999", "based_on": opened},
+    )
+    assert stale.status_code == 200
+    html = stale.content.decode()
+    assert "Someone saved this record after you opened it" in html
+    assert "alice@example.org" in html  # saved meanwhile, shown...
+    assert (
+        'value="a.archer@example.org"' in html and 'value="+44 7700 900999"' in html
+    )  # ...by mine
+    patient.refresh_from_db()
+    assert patient.email == "alice@example.org" and patient.phone != "+44 7700 900999"
+
+
+def test_editing_a_patient_never_undoes_an_archive_made_meanwhile(client_for, therapist, patient):
+    from patients.models import Patient
+
+    url = reverse("patients:edit", args=[patient.pk])
+    client = client_for(therapist)
+    client.get(url)
+    Patient.objects.filter(pk=patient.pk).update(
+        status=Patient.Status.ARCHIVED, archived_at=timezone.now()
+    )
+    data = {name: getattr(patient, name) or "" for name in ["record_number", "given_name",
+            "family_name", "email", "phone", "preferred_channel"]}  # fmt: skip
+    data |= {"date_of_birth": patient.date_of_birth, "given_name": "Alicia"}
+    client.post(url, data)  # an older page, without a version: no check, but only its fields
+    patient.refresh_from_db()
+    assert patient.status == Patient.Status.ARCHIVED
