@@ -4,6 +4,7 @@ from django.db import models
 from django.utils import timezone
 
 from ipt_clinic.forms import DateInput, form_helper
+from ipt_clinic.versions import VersionedForm
 
 from .models import (
     Area,
@@ -12,6 +13,7 @@ from .models import (
     LifeEvent,
     ProblemArea,
     Relationship,
+    SessionFocus,
     TerminationReview,
 )
 
@@ -56,7 +58,7 @@ RELATIONSHIP_FIELDS = [
 ]
 
 
-class RelationshipForm(forms.ModelForm):
+class RelationshipForm(VersionedForm):
     class Meta:
         model = Relationship
         fields = RELATIONSHIP_FIELDS
@@ -97,7 +99,10 @@ class LifeEventForm(forms.ModelForm):
 AREA_CHOICES = [("", "choose"), *Area.choices]
 
 
-class FormulationForm(forms.ModelForm):
+class FormulationForm(VersionedForm):
+    # The chosen areas are rows of their own; saving the formulation saves it too.
+    version_also = ("updated_at",)
+
     primary_area = forms.ChoiceField(label="Primary problem area", choices=AREA_CHOICES)
     primary_person = forms.ModelChoiceField(
         label="Person of the primary area",
@@ -204,7 +209,7 @@ def problem_area_form_class(area: str) -> type[forms.ModelForm]:
         {name: DateInput() for name in ("date_of_death", "transition_date") if name in fields}
     )
 
-    class AreaForm(forms.ModelForm):
+    class AreaForm(VersionedForm):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self.helper = form_helper(*self.fields, submit="Save", form_tag=False)
@@ -240,14 +245,14 @@ class GoalForm(forms.ModelForm):
         )
 
 
-class GoalStatusForm(forms.ModelForm):
+class GoalStatusForm(VersionedForm):
     class Meta:
         model = Goal
         fields = ["status"]
         widgets = {"status": forms.Select(attrs={"class": "form-select form-select-sm"})}
 
 
-class SessionFocusForm(forms.Form):
+class SessionFocusForm(VersionedForm):
     problem_area = forms.ModelChoiceField(
         label="Problem area worked on",
         queryset=ProblemArea.objects.none(),
@@ -260,6 +265,10 @@ class SessionFocusForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+
+    class Meta:
+        model = SessionFocus
+        fields = ["problem_area", "goals"]
 
     def __init__(self, *args, areas, goals, **kwargs):
         super().__init__(*args, **kwargs)
@@ -293,7 +302,7 @@ REVIEW_FIELDS = [
 ]
 
 
-class TerminationReviewForm(forms.ModelForm):
+class TerminationReviewForm(VersionedForm):
     class Meta:
         model = TerminationReview
         fields = REVIEW_FIELDS

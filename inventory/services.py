@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from ipt_clinic.accounts.audit import Action
+from ipt_clinic.versions import EditVersion, check_current, locked_current, with_edit_applied
 from sessions.models import Course, TherapySession
 from sessions.phases import Phase
 from sessions.services import course_audit
@@ -39,9 +40,12 @@ def _check_open(course: Course) -> None:
 
 
 @transaction.atomic
-def relationship_save(*, request: HttpRequest, relationship: Relationship) -> Relationship:
+def relationship_save(
+    *, request: HttpRequest, relationship: Relationship, based_on: EditVersion | None = None
+) -> Relationship:
     _check_open(relationship.course)
     created = relationship.pk is None
+    relationship = with_edit_applied(relationship, based_on)
     relationship.full_clean()
     relationship.save()
     course_audit(
@@ -171,9 +175,12 @@ def formulation_save(
     linked_events,
     primary: dict,
     secondary: dict | None,
+    based_on: EditVersion | None = None,
 ) -> Formulation:
     """Save the formulation and its chosen areas (primary, at most one secondary)."""
     _check_open(course)
+    saved = Formulation.objects.select_for_update().filter(course=course).first()
+    check_current(saved or Formulation(course=course), based_on)
     check_formulation_rules(
         course=course,
         primary=primary,
@@ -205,9 +212,14 @@ def formulation_save(
 
 @transaction.atomic
 def problem_area_update(
-    *, request: HttpRequest, problem_area: ProblemArea, fields: dict
+    *,
+    request: HttpRequest,
+    problem_area: ProblemArea,
+    fields: dict,
+    based_on: EditVersion | None = None,
 ) -> ProblemArea:
     _check_open(problem_area.course)
+    problem_area = locked_current(problem_area, based_on)
     first_stage = problem_area.area == Area.ROLE_DISPUTE and not problem_area.stage
     for name, value in fields.items():
         setattr(problem_area, name, value)
@@ -250,9 +262,10 @@ def dispute_stage_change(
 
 
 @transaction.atomic
-def goal_save(*, request: HttpRequest, goal: Goal) -> Goal:
+def goal_save(*, request: HttpRequest, goal: Goal, based_on: EditVersion | None = None) -> Goal:
     _check_open(goal.problem_area.course)
     created = goal.pk is None
+    goal = with_edit_applied(goal, based_on)
     goal.full_clean()
     goal.save()
     course_audit(
@@ -263,7 +276,12 @@ def goal_save(*, request: HttpRequest, goal: Goal) -> Goal:
 
 @transaction.atomic
 def session_focus_save(
-    *, request: HttpRequest, session: TherapySession, problem_area: ProblemArea | None, goals
+    *,
+    request: HttpRequest,
+    session: TherapySession,
+    problem_area: ProblemArea | None,
+    goals,
+    based_on: EditVersion | None = None,
 ) -> SessionFocus:
     """Record which area and goals a middle-phase session worked on (none = drift)."""
     course = session.course
@@ -278,6 +296,7 @@ def session_focus_save(
     if any(g.problem_area_id != getattr(problem_area, "pk", None) for g in goals):
         raise ValidationError({"goals": "Choose goals of the area worked on."})
     focus, _ = SessionFocus.objects.get_or_create(session=session)
+    focus = locked_current(focus, based_on)
     focus.problem_area = problem_area
     focus.save()
     focus.goals.set(goals)
@@ -313,10 +332,15 @@ def _check_review_timing(review: TerminationReview) -> None:
 
 @transaction.atomic
 def termination_review_save(
-    *, request: HttpRequest, review: TerminationReview
+    *, request: HttpRequest, review: TerminationReview, based_on: EditVersion | None = None
 ) -> TerminationReview:
     _check_open(review.course)
+    saved = TerminationReview.objects.select_for_update().filter(course=review.course).first()
+    if saved is not None and review.pk is None:
+        check_current(saved, based_on)  # another window wrote the review meanwhile
+        review.pk = saved.pk
     created = review.pk is None
+    review = with_edit_applied(review, based_on)
     review.recorded_by = request.user
     review.full_clean()
     _check_review_timing(review)

@@ -143,7 +143,9 @@ def person_edit(request, pk: int):
     form = RelationshipForm(request.POST or None, instance=person, prefix=f"p{person.pk}")
     if request.method == "POST" and form.is_valid():
         try:
-            services.relationship_save(request=request, relationship=form.save(commit=False))
+            services.relationship_save(
+                request=request, relationship=form.save(commit=False), based_on=form.based_on
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -239,7 +241,7 @@ def formulation(request, course_pk: int):
         initial[f"{prefix}_area"] = area.area
         initial[f"{prefix}_person"] = area.person
     form = FormulationForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         # A first formulation is checked against its course too (the date it was agreed).
         instance=current or Formulation(course=course),
         initial=initial,
@@ -262,6 +264,7 @@ def formulation(request, course_pk: int):
                     linked_events=data["linked_events"],
                     primary=form.choice("primary"),
                     secondary=form.choice("secondary"),
+                    based_on=form.based_on,
                 )
             except ValidationError as error:
                 add_service_errors(form, error)
@@ -324,7 +327,10 @@ def problem_area(request, pk: int):
         if form.is_valid():
             try:
                 services.problem_area_update(
-                    request=request, problem_area=area, fields=form.cleaned_data
+                    request=request,
+                    problem_area=area,
+                    fields=form.cleaned_data,
+                    based_on=form.based_on,
                 )
             except ValidationError as error:
                 add_service_errors(form, error)
@@ -411,7 +417,13 @@ def goal_update(request, pk: int):
         keep_rejected(request, f"goal_{goal.pk}", form)
         messages.error(request, "The goal was not changed: see its status below.")
         return _problem_area_page(request, goal.problem_area, status=400)
-    services.goal_save(request=request, goal=form.save(commit=False))
+    try:
+        services.goal_save(request=request, goal=form.save(commit=False), based_on=form.based_on)
+    except ValidationError as error:
+        add_service_errors(form, error)
+        keep_rejected(request, f"goal_{goal.pk}", form)
+        messages.error(request, "The goal was not changed: see its status below.")
+        return _problem_area_page(request, goal.problem_area, status=400)
     messages.success(request, f"Goal marked {goal.get_status_display()}.")
     return redirect("inventory:problem_area", pk=goal.problem_area_id)
 
@@ -425,9 +437,13 @@ def session_focus(request, session_pk: int):
     course = session.course
     areas = ProblemArea.objects.filter(course=course)
     goals = Goal.objects.filter(problem_area__course=course).select_related("problem_area")
-    focus = SessionFocus.objects.filter(session=session).first()
-    initial = {"problem_area": focus.problem_area, "goals": focus.goals.all()} if focus else {}
-    form = SessionFocusForm(request.POST or None, areas=areas, goals=goals, initial=initial)
+    focus = SessionFocus.objects.filter(session=session).first() or SessionFocus(session=session)
+    form = SessionFocusForm(
+        request.POST if request.method == "POST" else None,
+        instance=focus,
+        areas=areas,
+        goals=goals,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.session_focus_save(
@@ -435,6 +451,7 @@ def session_focus(request, session_pk: int):
                 session=session,
                 problem_area=form.cleaned_data["problem_area"],
                 goals=form.cleaned_data["goals"],
+                based_on=form.based_on,
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -467,7 +484,9 @@ def termination_review(request, course_pk: int):
             review = form.save(commit=False)
             review.course = course
             try:
-                services.termination_review_save(request=request, review=review)
+                services.termination_review_save(
+                    request=request, review=review, based_on=form.based_on
+                )
             except ValidationError as error:
                 add_service_errors(form, error)
             else:

@@ -14,6 +14,7 @@ import datetime
 import hashlib
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -25,6 +26,8 @@ VERSION_FIELD = "based_on"
 def _stored_value(obj: models.Model, name: str):
     field = obj._meta.get_field(name)
     if field.many_to_many:
+        if obj.pk is None:
+            return []
         return sorted(str(pk) for pk in getattr(obj, name).values_list("pk", flat=True))
     value = field.value_from_object(obj)
     return value if isinstance(value, (list, dict, int, bool, type(None))) else str(value)
@@ -35,6 +38,16 @@ def version_of(obj: models.Model, names: Iterable[str]) -> str:
     values = [(name, _stored_value(obj, name)) for name in sorted(set(names))]
     payload = json.dumps(values, sort_keys=True, default=str).encode()
     return hashlib.sha256(payload).hexdigest()[:24]
+
+
+@dataclass(frozen=True)
+class EditVersion:
+    """What an edit was based on: the fields the form edits and their fingerprint then.
+    `value` None: the post carried no version (a page from before versions were sent, a
+    script); nothing to compare, since the check guards against lost work, not its sender."""
+
+    names: tuple[str, ...]
+    value: str | None
 
 
 class StaleEdit(ValidationError):
@@ -51,43 +64,76 @@ class StaleEdit(ValidationError):
         self.version = version_of(current, self.names)
 
 
-def check_current(obj: models.Model, names: Iterable[str], based_on: str | None) -> None:
+def check_current(obj: models.Model, based_on: EditVersion | None) -> None:
     """Refuse (StaleEdit) a change based on an older version of `obj`, which the caller has
     locked (select_for_update) so that nobody changes it between this check and the save.
-    `based_on` None: the caller edits without a form (a command, the demo), nothing to compare."""
-    names = list(names)
-    if based_on is not None and based_on != version_of(obj, names):
-        raise StaleEdit(obj, names)
+    `based_on` None: an edit without a form (a command, the demo), nothing to compare."""
+    if based_on is None or based_on.value is None:
+        return
+    if based_on.value != version_of(obj, based_on.names):
+        raise StaleEdit(obj, based_on.names)
+
+
+def locked_current(obj: models.Model, based_on: EditVersion | None) -> models.Model:
+    """The stored row of `obj`, locked for this transaction, once checked to be the version
+    the edit was based on: for services handed an instance that a form has already changed."""
+    current = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+    check_current(current, based_on)
+    return current
+
+
+def with_edit_applied(instance: models.Model, based_on: EditVersion | None) -> models.Model:
+    """For a service handed an instance a form has changed: the stored row, locked and checked
+    to be the version the edit was based on, with the edited fields copied onto it, so that
+    what changed meanwhile outside the form (a removal, an archive) is kept. A new row, or an
+    edit without a form, is the instance itself. Many-to-many fields are the caller's."""
+    if instance.pk is None or based_on is None:
+        return instance
+    current = locked_current(instance, based_on)
+    for name in based_on.names:
+        field = instance._meta.get_field(name)
+        if field.concrete and not field.many_to_many and field.editable:
+            setattr(current, field.attname, getattr(instance, field.attname))
+    return current
 
 
 class VersionedForm(forms.ModelForm):
     """A ModelForm that carries, hidden, the version of the instance it was opened on.
 
     `based_on` after validation is what the view hands the service; `stale` is set once the
-    service refused the save, for the template to show the saved values (`stale_values`)."""
+    service refused the save, for the template to show the saved values (`stale_values`).
+    `version_also` names model fields outside the form that belong to the version too (an
+    `updated_at` that changes with what the form does not show, such as chosen areas)."""
 
     stale: StaleEdit | None = None
+    version_also: tuple[str, ...] = ()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        initial = version_of(self.instance, self.versioned_names) if self.instance.pk else ""
+        # A row not saved yet has a version too (its empty values): a second tab that
+        # creates it meanwhile is a change like any other.
         self.fields[VERSION_FIELD] = forms.CharField(
-            widget=forms.HiddenInput, required=False, initial=initial
+            widget=forms.HiddenInput,
+            required=False,
+            initial=version_of(self.instance, self.version_names),
         )
 
     @property
-    def versioned_names(self) -> list[str]:
+    def edited_names(self) -> list[str]:
+        """The model fields the form edits."""
         model_fields = {field.name for field in self._meta.model._meta.get_fields()}
         return [name for name in self.fields if name in model_fields]
 
     @property
-    def based_on(self) -> str | None:
-        """The version the user's input was based on. None for a new row, and for a post that
-        does not carry one (a page from before versions were sent, a script): there is nothing
-        to compare it with, and the field guards against lost work, not against its sender."""
-        if not self.instance.pk or self.add_prefix(VERSION_FIELD) not in self.data:
-            return None
-        return self._based_on
+    def version_names(self) -> tuple[str, ...]:
+        return (*self.edited_names, *self.version_also)
+
+    @property
+    def based_on(self) -> EditVersion:
+        """The version the user's input was based on (its value None when the post carried
+        none)."""
+        posted = self.add_prefix(VERSION_FIELD) in self.data
+        return EditVersion(self.version_names, self._based_on if posted else None)
 
     def clean(self):
         cleaned = super().clean()
@@ -110,7 +156,7 @@ class VersionedForm(forms.ModelForm):
         if self.stale is None:
             return []
         rows = []
-        for name in self.versioned_names:
+        for name in self.edited_names:
             field = self.fields[name]
             saved = _shown(field, getattr(self.stale.current, name))
             mine = _shown(field, self.cleaned_data.get(name))

@@ -4,13 +4,23 @@ from django import forms
 from ipt_clinic.forms import DateInput, form_helper
 from ipt_clinic.versions import VersionedForm
 
-from .models import PATIENT_DETAILS, Patient
+from .models import Patient
 
 
 class PatientForm(VersionedForm):
     class Meta:
         model = Patient
-        fields = PATIENT_DETAILS
+        fields = [
+            "record_number",
+            "given_name",
+            "family_name",
+            "date_of_birth",
+            "email",
+            "phone",
+            "preferred_channel",
+            "reminder_consent",
+            "reminder_consent_on",
+        ]
         widgets = {
             "date_of_birth": DateInput(),
             "reminder_consent_on": DateInput(),

@@ -147,18 +147,3 @@ class Patient(models.Model):
                 errors["therapist"] = "Choose a therapist of this clinic."
         if errors:
             raise ValidationError(errors)
-
-
-# What the patient form edits (identity, contact, reminders): the fields whose stored values
-# make the version an edit is based on (ipt_clinic/versions.py).
-PATIENT_DETAILS = [
-    "record_number",
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "email",
-    "phone",
-    "preferred_channel",
-    "reminder_consent",
-    "reminder_consent_on",
-]

@@ -7,10 +7,10 @@ from django.utils import timezone
 
 from ipt_clinic.accounts.audit import Action, audit_record
 from ipt_clinic.accounts.models import User
-from ipt_clinic.versions import check_current
+from ipt_clinic.versions import EditVersion, with_edit_applied
 
 from .extensions import archive_problems
-from .models import PATIENT_DETAILS, Patient
+from .models import Patient
 
 
 @transaction.atomic
@@ -26,15 +26,12 @@ def patient_create(*, request: HttpRequest, therapist: User, patient: Patient) -
 
 @transaction.atomic
 def patient_update(
-    *, request: HttpRequest, patient: Patient, based_on: str | None = None
+    *, request: HttpRequest, patient: Patient, based_on: EditVersion | None = None
 ) -> Patient:
-    """Save the details a form changed on `patient` (unsaved) onto the stored row, refused
-    when the row changed since the form was opened (`based_on`, ipt_clinic/versions.py).
-    Only the details are copied: an archive or an opt-out made meanwhile stays."""
-    current = Patient.objects.select_for_update().get(pk=patient.pk)
-    check_current(current, PATIENT_DETAILS, based_on)
-    for name in PATIENT_DETAILS:
-        setattr(current, name, getattr(patient, name))
+    """Save the details a form changed on `patient` onto the stored row, refused when the row
+    changed since the form was opened (`based_on`, ipt_clinic/versions.py). Only the form's
+    fields are copied: an archive or an opt-out made meanwhile stays."""
+    current = with_edit_applied(patient, based_on)
     if current.reminder_consent:
         current.reminders_opted_out_at = None  # consent given again after an opt-out
     current.full_clean()

@@ -4,7 +4,8 @@ from django.db import models
 from django.utils import timezone
 
 from ipt_clinic.forms import DateInput, TimeInput, form_helper
-from ipt_clinic.validation import LONG_TEXT, SHORT_TEXT
+from ipt_clinic.validation import SHORT_TEXT
+from ipt_clinic.versions import VersionedForm
 
 from .models import (
     ANSWER_CHOICES,
@@ -15,6 +16,7 @@ from .models import (
     Amendment,
     Course,
     Measure,
+    PrivateNote,
     Technique,
     TherapySession,
 )
@@ -237,7 +239,7 @@ class AttendanceForm(forms.Form):
         return cleaned
 
 
-class BaseNoteForm(forms.ModelForm):
+class BaseNoteForm(VersionedForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "techniques" in self.fields:
@@ -266,15 +268,16 @@ def note_form_class(fields: list[str]) -> type[forms.ModelForm]:
     )
 
 
-class PrivateNoteForm(forms.Form):
-    text = forms.CharField(
-        label="Private note (only you can read this)",
-        required=False,
-        max_length=LONG_TEXT,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Your own process notes. Not part of the record: never shown to supervisors "
-        "or admins, never exported.",
-    )
+class PrivateNoteForm(VersionedForm):
+    class Meta:
+        model = PrivateNote
+        fields = ["text"]
+        labels = {"text": "Private note (only you can read this)"}
+        help_texts = {
+            "text": "Your own process notes. Not part of the record: never shown to "
+            "supervisors or admins, never exported."
+        }
+        widgets = {"text": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

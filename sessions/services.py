@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from ipt_clinic.accounts.audit import Action, audit_record
 from ipt_clinic.accounts.models import User
+from ipt_clinic.versions import EditVersion, check_current, locked_current
 from patients.models import Patient
 
 from . import reminders
@@ -420,10 +421,15 @@ def _check_note_editable(session: TherapySession) -> None:
 
 @transaction.atomic
 def session_note_save(
-    *, request: HttpRequest, session: TherapySession, fields: dict
+    *,
+    request: HttpRequest,
+    session: TherapySession,
+    fields: dict,
+    based_on: EditVersion | None = None,
 ) -> TherapySession:
     session = _locked(session)
     _check_note_editable(session)
+    check_current(session, based_on)
     for name, value in fields.items():
         setattr(session, name, value)
     session.full_clean()
@@ -485,8 +491,15 @@ def session_amend(
 
 
 @transaction.atomic
-def private_note_save(*, request: HttpRequest, session: TherapySession, text: str) -> PrivateNote:
+def private_note_save(
+    *,
+    request: HttpRequest,
+    session: TherapySession,
+    text: str,
+    based_on: EditVersion | None = None,
+) -> PrivateNote:
     note, _ = PrivateNote.objects.get_or_create(session=session, author=request.user)
+    note = locked_current(note, based_on)
     note.text = text
     note.save()
     course_audit(request, Action.UPDATE, session, session.course, detail="private note")

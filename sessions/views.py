@@ -29,7 +29,7 @@ from .forms import (
     RescheduleForm,
     note_form_class,
 )
-from .models import COMMON_NOTE_FIELDS, PHASE_NOTE_FIELDS, Measure, response_status
+from .models import COMMON_NOTE_FIELDS, PHASE_NOTE_FIELDS, Measure, PrivateNote, response_status
 from .phases import should_raise_termination
 from .scheduling import local_datetime
 from .selectors import (
@@ -252,7 +252,9 @@ def session_page(request, session, *, status: int = 200):
             "private_form": form_or_rejected(
                 request,
                 "private_note",
-                lambda: PrivateNoteForm(initial={"text": private.text if private else ""}),
+                lambda: PrivateNoteForm(
+                    instance=private or PrivateNote(session=session, author=request.user)
+                ),
             )
             if is_author
             else None,
@@ -353,7 +355,12 @@ def session_note(request, pk: int):
     form = form_class(request.POST or None, instance=session)
     if request.method == "POST" and form.is_valid():
         try:
-            services.session_note_save(request=request, session=session, fields=form.cleaned_data)
+            services.session_note_save(
+                request=request,
+                session=session,
+                fields=form.cleaned_data,
+                based_on=form.based_on,
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -377,14 +384,26 @@ def session_note(request, pk: int):
 @role_required(Role.THERAPIST)
 def session_private_note(request, pk: int):
     session = session_get_for_edit(request.user, pk)
-    form = PrivateNoteForm(request.POST)
-    if not form.is_valid():
-        keep_rejected(request, "private_note", form)
-        messages.error(request, "The private note was not saved: see the form below.")
-        return session_page(request, session, status=400)
-    services.private_note_save(request=request, session=session, text=form.cleaned_data["text"])
-    messages.success(request, "Private note saved. Only you can read it.")
-    return redirect("sessions:session", pk=session.pk)
+    private = private_note_of(request.user, session)
+    form = PrivateNoteForm(
+        request.POST, instance=private or PrivateNote(session=session, author=request.user)
+    )
+    if form.is_valid():
+        try:
+            services.private_note_save(
+                request=request,
+                session=session,
+                text=form.cleaned_data["text"],
+                based_on=form.based_on,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Private note saved. Only you can read it.")
+            return redirect("sessions:session", pk=session.pk)
+    keep_rejected(request, "private_note", form)
+    messages.error(request, "The private note was not saved: see the form below.")
+    return session_page(request, session, status=400)
 
 
 @require_POST

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ipt_clinic.accounts.models import Supervision
-from ipt_clinic.versions import StaleEdit, check_current, version_of
+from ipt_clinic.versions import EditVersion, StaleEdit, check_current, version_of
 from tests.conftest import version_in
 
 NAMES = ["full_name", "is_therapist", "is_supervisor"]
@@ -38,13 +38,14 @@ def test_the_version_does_not_depend_on_the_order_of_names(therapist):
 
 @pytest.mark.parametrize("based_on", [None, "current"])
 def test_a_current_or_absent_version_passes(therapist, based_on):
-    check_current(therapist, NAMES, version_of(therapist, NAMES) if based_on else None)
+    version = EditVersion(tuple(NAMES), version_of(therapist, NAMES)) if based_on else None
+    check_current(therapist, version)
 
 
 @pytest.mark.parametrize("based_on", ["", "0" * 24, "not-a-version"])
 def test_any_other_version_is_stale(therapist, based_on):
     with pytest.raises(StaleEdit) as refused:
-        check_current(therapist, NAMES, based_on)
+        check_current(therapist, EditVersion(tuple(NAMES), based_on))
     assert refused.value.version == version_of(therapist, NAMES)
 
 
@@ -152,3 +153,158 @@ def test_editing_a_patient_never_undoes_an_archive_made_meanwhile(client_for, th
     client.post(url, data)  # an older page, without a version: no check, but only its fields
     patient.refresh_from_db()
     assert patient.status == Patient.Status.ARCHIVED
+
+
+# --- Every edit form, two tabs: the second is refused and loses nothing ----------------------
+
+
+def _attended(course, number):
+    from tests.conftest import attend
+
+    session = course.sessions.get(number=number)
+    attend(session)
+    return session
+
+
+def _note(world):
+    session = _attended(world["course"], 1)
+    url = reverse("sessions:session_note", args=[session.pk])
+    return url, url, {"symptom_review": "FIRST-TAB-TEXT"}, {"homework": "SECOND-TAB-TEXT"}
+
+
+def _private_note(world):
+    session = _attended(world["course"], 1)
+    url = reverse("sessions:session", args=[session.pk])
+    action = reverse("sessions:session_private_note", args=[session.pk])
+    return url, action, {"text": "FIRST-TAB-TEXT"}, {"text": "SECOND-TAB-TEXT"}
+
+
+def _person(world):
+    pk = world["person"].pk
+    url = reverse("inventory:person_edit", args=[pk])
+    return url, url, {f"p{pk}-relation": "FIRST-TAB-TEXT"}, {f"p{pk}-wished_change": "SECOND"}
+
+
+def _formulation(world):
+    url = reverse("inventory:formulation", args=[world["course"].pk])
+    first = {"text": "FIRST-TAB-TEXT", "primary_area": "role_dispute"}
+    return url, url, first, {"text": "SECOND-TAB-TEXT", "primary_area": "role_dispute"}
+
+
+def _problem_area(world):
+    url = reverse("inventory:problem_area", args=[world["area"].pk])
+    return url, url, {"dispute_issues": "FIRST-TAB-TEXT"}, {"outcome": "SECOND-TAB-TEXT"}
+
+
+def _session_focus(world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    course = world["course"]
+    course.sessions.filter(number=5).update(scheduled_start=timezone.now() - timedelta(hours=2))
+    session = _attended(course, 5)
+    url = reverse("inventory:session_focus", args=[session.pk])
+    area, goal = str(world["area"].pk), str(world["goal"].pk)
+    return url, url, {"problem_area": area}, {"problem_area": area, "goals": goal}
+
+
+def _termination_review(world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    course = world["course"]
+    course.sessions.filter(number__lte=10).update(
+        scheduled_start=timezone.now() - timedelta(days=1)
+    )
+    for number in range(1, 11):
+        _attended(course, number)
+    url = reverse("inventory:termination_review", args=[course.pk])
+    filled = {"feelings_about_ending": "sad", "warning_symptoms": "sleep", "ipos_patient": "4",
+              "ipos_therapist": "3", "maintenance": "none"}  # fmt: skip
+    return (
+        url,
+        url,
+        filled | {"gains_reviewed": "FIRST-TAB-TEXT", "relapse_plan": "plan"},
+        filled | {"gains_reviewed": "gains", "relapse_plan": "SECOND-TAB-TEXT"},
+    )
+
+
+def _clinic_settings(world):
+    url = reverse("clinic_admin:settings")
+    return url, url, {"contact_phone": "+44 20 7946 0000"}, {"name": "SECOND-TAB-NAME"}
+
+
+def _flag_thresholds(world):
+    url = reverse("clinic_admin:settings")
+    return url, url, {"flags-gap_days": "21"}, {"flags-drift_sessions": "3"}
+
+
+EDIT_FORMS = {
+    "session note": (_note, "therapist"),
+    "private note": (_private_note, "therapist"),
+    "inventory person": (_person, "therapist"),
+    "formulation": (_formulation, "therapist"),
+    "problem-area work": (_problem_area, "therapist"),
+    "session focus": (_session_focus, "therapist"),
+    "termination review": (_termination_review, "therapist"),
+    "clinic settings": (_clinic_settings, "clinic_admin"),
+    "flag thresholds": (_flag_thresholds, "clinic_admin"),
+}
+
+
+@pytest.mark.parametrize("form_name", EDIT_FORMS)
+def test_a_second_tab_on_an_edit_form_is_refused_and_loses_nothing(world, client_for, form_name):
+    """Both tabs open the form; the first saves; the second, holding the older copy, saves a
+    change of its own: refused, its input kept, the first one's saved value shown beside it;
+    sent again from there, it saves (having seen both)."""
+    from tests.forms import form_values
+
+    setup, principal = EDIT_FORMS[form_name]
+    url, action, first_change, second_change = setup(world)
+    first, second = client_for(world[principal]), client_for(world[principal])
+    marker = next(iter(first_change))
+
+    def opened(client):
+        return form_values(client.get(url).content.decode(), with_field=marker)
+
+    def changed(values, change):
+        return values | {name: [value] for name, value in change.items()}
+
+    older = opened(second)  # the second tab opens first and stays open
+    saved = first.post(action, changed(opened(first), first_change))
+    assert saved.status_code == 302, saved.content.decode()[-3000:]
+
+    stale = second.post(action, changed(older, second_change))
+    assert stale.status_code in {200, 400}
+    html = stale.content.decode()
+    assert "Someone saved this record after you opened it" in html
+    assert "Saved by someone else after you opened this page" in html
+    kept = form_values(html, with_field=marker)
+    for name, value in second_change.items():
+        assert kept[name] == [value], f"{name}: the second tab's input was not kept"
+    for name, value in first_change.items():
+        if second_change.get(name) != value:  # what the first tab saved, shown beside
+            assert value in html.replace(kept[name][0], ""), f"saved {name} is not shown"
+
+    retried = second.post(action, kept)
+    assert retried.status_code == 302  # saving again, having seen both, is deliberate
+
+
+def test_a_goal_status_changed_in_another_tab_is_not_overwritten(world, client_for):
+    from inventory.models import Goal
+    from tests.forms import form_values
+
+    goal = world["goal"]
+    url = reverse("inventory:problem_area", args=[world["area"].pk])
+    action = reverse("inventory:goal_update", args=[goal.pk])
+    first, second = client_for(world["therapist"]), client_for(world["therapist"])
+    field = f"g{goal.pk}-status"
+    older = form_values(second.get(url).content.decode(), with_field=field)
+    newer = form_values(first.get(url).content.decode(), with_field=field)
+    assert first.post(action, newer | {field: ["achieved"]}).status_code == 302
+    stale = second.post(action, older | {field: ["dropped"]})
+    assert stale.status_code == 400
+    assert "Someone saved this record after you opened it" in stale.content.decode()
+    assert Goal.objects.get(pk=goal.pk).status == "achieved"

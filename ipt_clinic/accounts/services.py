@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from ipt_clinic.versions import check_current
+from ipt_clinic.versions import EditVersion, check_current
 
 from .audit import Action, audit_record
 from .extensions import caseload_problems
@@ -209,12 +209,12 @@ def staff_update(
     is_therapist: bool,
     is_supervisor: bool,
     is_clinic_admin: bool,
-    based_on: str | None = None,
+    based_on: EditVersion | None = None,
 ) -> User:
     """Change a colleague's name and roles, refusing changes that would strand someone, and
     a change based on an older version of the account (`based_on`, versions.py)."""
     person = User.objects.select_for_update().get(pk=person.pk)
-    check_current(person, ["full_name", *ROLE_FIELDS], based_on)
+    check_current(person, based_on)
     before = _roles_text(person)
     old_name = person.full_name
     errors: dict[str, str] = {}
@@ -380,7 +380,7 @@ def supervision_update(
     link: Supervision,
     starts_on: date,
     ends_on: date | None,
-    based_on: str | None = None,
+    based_on: EditVersion | None = None,
 ) -> Supervision:
     _check_not_own_link(request, link)
     link = (
@@ -388,7 +388,7 @@ def supervision_update(
         .select_related("supervisor", "therapist")
         .get(pk=link.pk)
     )
-    check_current(link, ["starts_on", "ends_on"], based_on)
+    check_current(link, based_on)
     if link.ended_at:
         raise ValidationError("This link was ended at once: add a new link to supervise again.")
     link.starts_on, link.ends_on = starts_on, ends_on

@@ -13,6 +13,7 @@ from ipt_clinic.accounts.audit import Action, Outcome
 from ipt_clinic.accounts.models import Clinic
 from ipt_clinic.forms import DateInput
 from ipt_clinic.validation import EARLIEST_CLINIC_DATE, date_outside
+from ipt_clinic.versions import VersionedForm
 from patients.models import phone_validator
 
 from .models import FlagThresholds
@@ -48,7 +49,7 @@ EARLIEST_REPORT_DATE = EARLIEST_CLINIC_DATE
 LATEST_REPORT_DATE = date(2100, 12, 31)
 
 
-class ClinicSettingsForm(forms.ModelForm):
+class ClinicSettingsForm(VersionedForm):
     timezone = forms.ChoiceField(
         label="Time zone",
         choices=timezone_choices,
@@ -97,6 +98,7 @@ class ClinicSettingsForm(forms.ModelForm):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+        self.helper.render_hidden_fields = True
         self.helper.layout = Layout(
             Fieldset(
                 "Clinic",
@@ -112,7 +114,7 @@ class ClinicSettingsForm(forms.ModelForm):
         )
 
 
-class FlagThresholdsForm(forms.ModelForm):
+class FlagThresholdsForm(VersionedForm):
     class Meta:
         model = FlagThresholds
         fields = [
@@ -142,6 +144,7 @@ class FlagThresholdsForm(forms.ModelForm):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+        self.helper.render_hidden_fields = True
         self.helper.layout = Layout(
             Fieldset(
                 "Caseload flags (what the supervisors' dashboard flags)",

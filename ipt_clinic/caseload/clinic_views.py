@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from ipt_clinic.accounts.access import Role, role_required, staff_for
 from ipt_clinic.accounts.audit import Action, audit_record
 from ipt_clinic.accounts.models import Clinic
+from ipt_clinic.versions import StaleEdit
 
 from . import audit_report, services
 from .clinic_forms import SORTS, AuditFilterForm, ClinicSettingsForm, FlagThresholdsForm
@@ -37,7 +38,11 @@ def clinic_settings(request):
                 thresholds=flags_form.save(commit=False),
                 changed=form.changed_data,
                 thresholds_changed=flags_form.changed_data,
+                clinic_based_on=form.based_on,
+                thresholds_based_on=flags_form.based_on,
             )
+        except StaleEdit as stale:
+            (form if isinstance(stale.current, Clinic) else flags_form).show_stale(stale)
         except ValidationError as error:
             form.add_error(None, error.messages)
         else:

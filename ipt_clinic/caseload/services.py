@@ -6,6 +6,7 @@ from django.http import HttpRequest
 
 from ipt_clinic.accounts.audit import Action, audit_record
 from ipt_clinic.accounts.models import Clinic
+from ipt_clinic.versions import EditVersion, with_edit_applied
 from sessions.models import Course, TherapySession
 from sessions.services import course_audit
 
@@ -97,8 +98,13 @@ def clinic_settings_save(
     thresholds: FlagThresholds,
     changed: list[str],
     thresholds_changed: list[str],
+    clinic_based_on: EditVersion | None = None,
+    thresholds_based_on: EditVersion | None = None,
 ) -> None:
-    """Save a clinic's settings and its caseload flag thresholds together, or neither."""
+    """Save a clinic's settings and its caseload flag thresholds together, or neither; refused
+    when either changed since the form was opened (ipt_clinic/versions.py)."""
+    clinic = with_edit_applied(clinic, clinic_based_on)
+    thresholds = with_edit_applied(thresholds, thresholds_based_on)
     clinic.full_clean()
     clinic.save()
     thresholds.clinic = clinic

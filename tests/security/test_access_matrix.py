@@ -361,12 +361,9 @@ def test_access(url_name, principal, world, client_for):
 # Defects the POST matrix found, left failing on purpose until the app is fixed:
 # (url name, principal) -> why. Each case runs as a strict xfail, so a fix makes it fail
 # until the entry here is removed.
-KNOWN_DEFECTS: dict[tuple[str, str], str] = {
-    ("inventory:formulation", "therapist"): (
-        "500: an empty POST makes FormulationForm unbound (request.POST or None), and "
-        "_add_area_rule_errors then reads its missing cleaned_data (AttributeError)"
-    ),
-}
+# Cases a known defect makes fail, as (url name, principal) -> why: marked xfail(strict) so
+# that the fix is noticed. None today (an empty POST to the formulation gave a 500, fixed).
+KNOWN_DEFECTS: dict[tuple[str, str], str] = {}
 
 
 def _post_cases():
