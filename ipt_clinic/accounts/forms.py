@@ -45,7 +45,7 @@ class EnrolmentForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
     )
     code = forms.CharField(
-        label="Six-digit code from the new authenticator app",
+        label="Code from the new authenticator app",
         max_length=20,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
@@ -54,7 +54,7 @@ class EnrolmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not replacing:
             del self.fields["current_code"]
-            self.fields["code"].label = "Six-digit code from the app"
+            self.fields["code"].label = "Code from your authenticator app"
             self.fields["code"].widget.attrs["autofocus"] = True
 
 
