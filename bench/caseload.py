@@ -117,8 +117,8 @@ def seed(scale: float, small_caseload: int | None):
     from django.db import connection
 
     from ipt_clinic.accounts.models import User
-    from ipt_clinic.caseload.scale import email_domain, seed_scale_clinic
-    from ipt_clinic.caseload.selectors import supervised_courses
+    from oversight.scale import email_domain, seed_scale_clinic
+    from oversight.selectors import supervised_courses
 
     started = time.perf_counter()
     report = seed_scale_clinic(scale=scale, password="bench-password-not-used")  # noqa: S106
@@ -173,7 +173,7 @@ def measure(supervisor, small, *, requests: int, warmup: int, explain: bool) -> 
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
-    from ipt_clinic.caseload.selectors import supervised_courses
+    from oversight.selectors import supervised_courses
 
     def signed_in(user) -> Client:
         client = Client()
@@ -226,7 +226,7 @@ def explain_dashboard(supervisor) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from ipt_clinic.caseload.selectors import caseload_for
+    from oversight.selectors import caseload_for
 
     with CaptureQueriesContext(connection) as captured:
         caseload_for(supervisor)
@@ -241,7 +241,7 @@ def explain_dashboard(supervisor) -> None:
 def report(results: dict, *, requests: int, warmup: int) -> None:
     from django.db import connection
 
-    from ipt_clinic.caseload.scale import scale_size
+    from oversight.scale import scale_size
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT version()" if connection.vendor == "postgresql" else "SELECT 1")

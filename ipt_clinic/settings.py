@@ -89,7 +89,7 @@ INSTALLED_APPS = [
     "patients",
     "sessions.apps.TherapySessionsConfig",
     "inventory",
-    "ipt_clinic.caseload",
+    "oversight",
 ]
 
 MIDDLEWARE = [

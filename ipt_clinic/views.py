@@ -22,8 +22,8 @@ from ipt_clinic.accounts.access import (
     supervisors_of,
 )
 from ipt_clinic.accounts.audit import Action, audit_record
-from ipt_clinic.caseload.flags import raised_flags
-from ipt_clinic.caseload.selectors import (
+from oversight.flags import raised_flags
+from oversight.selectors import (
     notes_needing_revision,
     own_flagged_courses,
     recent_supervision_notes,

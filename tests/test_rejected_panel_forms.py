@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from inventory.models import Goal, ProblemArea, Relationship
-from ipt_clinic.caseload.models import NoteReview, SupervisionNote
+from oversight.models import NoteReview, SupervisionNote
 from sessions import services as session_services
 from sessions.models import PrivateNote
 from tests.conftest import attend, request_as

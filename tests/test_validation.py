@@ -10,8 +10,8 @@ from django.core.validators import MaxLengthValidator
 from django.db import models
 
 from inventory.models import Formulation, ProblemArea, Relationship, TerminationReview
-from ipt_clinic.caseload.models import FidelityRating, NoteReview, SupervisionNote
 from ipt_clinic.validation import date_outside, years_after
+from oversight.models import FidelityRating, NoteReview, SupervisionNote
 from sessions.models import Amendment, Course, CourseContractChange, PrivateNote, TherapySession
 from tests.limits import too_long
 

@@ -55,7 +55,7 @@ class Command(BaseCommand):
         if scale is not None:
             # Local import, as for the demo seeders below: the generator lives in caseload, at
             # the top of the dependency chain, because it writes the rows of every app.
-            from ipt_clinic.caseload.scale import ScaleClinicExists, seed_scale_clinic
+            from oversight.scale import ScaleClinicExists, seed_scale_clinic
 
             try:
                 report = seed_scale_clinic(scale=scale, password=password, log=self.stdout.write)

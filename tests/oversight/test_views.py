@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ipt_clinic.accounts.models import AuditEvent, Supervision
-from ipt_clinic.caseload.models import FidelityRating, NoteReview, SupervisionNote
+from oversight.models import FidelityRating, NoteReview, SupervisionNote
 from patients.models import Patient
 from sessions import services as session_services
 from sessions.models import Course, TherapySession

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from ipt_clinic.caseload import services
+from oversight import services
 from tests.conftest import request_as
 from tests.limits import WINDOW_EDGES, edge_day, too_long
 

@@ -14,14 +14,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from inventory.models import Formulation, ProblemArea, Relationship, SessionFocus
-from ipt_clinic.caseload import store
-from ipt_clinic.caseload.flags import FACTS, FLAGS
-from ipt_clinic.caseload.models import CourseFacts, FlagThresholds
-from ipt_clinic.caseload.selectors import caseload_for
+from oversight import store
+from oversight.flags import FACTS, FLAGS
+from oversight.models import CourseFacts, FlagThresholds
+from oversight.selectors import caseload_for
 from sessions.models import Course, Measure, TherapySession
-from tests.caseload.test_flags import held, phq9
-from tests.caseload.test_views import bulk_courses
 from tests.conftest import make_patient, open_course
+from tests.oversight.test_flags import held, phq9
+from tests.oversight.test_views import bulk_courses
 
 
 def refreshed(course) -> CourseFacts:
@@ -280,7 +280,7 @@ def test_clock_flags_are_raised_by_time_alone(supervisor, therapist):
     assert computed.gap_from == last + timedelta(days=14)
 
     later = last + timedelta(days=14, minutes=1)
-    with mock.patch("ipt_clinic.caseload.selectors.timezone.now", return_value=later):
+    with mock.patch("oversight.selectors.timezone.now", return_value=later):
         caseload = caseload_for(supervisor, flag="gap")
         shown = caseload.courses(caseload.ids)
     assert [c.pk for c in shown] == [course.pk] and shown[0].flag_gap
@@ -314,7 +314,7 @@ def test_every_table_the_facts_read_has_the_triggers(require_postgres, course):
     in fact_rows' SQL must be exactly those that mark the facts stale."""
     from django.test.utils import CaptureQueriesContext
 
-    from ipt_clinic.caseload.flags import fact_rows
+    from oversight.flags import fact_rows
 
     with CaptureQueriesContext(connection) as captured:
         fact_rows(Course.objects.filter(pk=course.pk), store.COURSE_FIELDS)

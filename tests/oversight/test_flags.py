@@ -6,9 +6,9 @@ import pytest
 from django.utils import timezone
 
 from inventory.models import Formulation, ProblemArea, Relationship, SessionFocus
-from ipt_clinic.caseload import store
-from ipt_clinic.caseload.flags import FLAGS, with_flags
-from ipt_clinic.caseload.models import FlagThresholds
+from oversight import store
+from oversight.flags import FLAGS, with_flags
+from oversight.models import FlagThresholds
 from sessions.models import Course, Measure, TherapySession
 from tests.conftest import make_patient, open_course
 

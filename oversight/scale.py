@@ -10,7 +10,7 @@ Everything is written with bulk_create, not through the services: the services a
 reminders row by row, which would take minutes. The values are computed here instead, by the
 rules the services and models enforce (one open course per patient, a risk check on every
 signed note whose PHQ-9 item 9 is above 0, a deceased person for grief, the other party for a
-role dispute, a termination review for a completed course...); tests/caseload/test_scale.py
+role dispute, a termination review for a completed course...); tests/oversight/test_scale.py
 checks them. Nothing is written to the audit trail (nothing happened through the application)
 and no reminders are planned (these patients have not consented to any).
 

@@ -21,8 +21,8 @@ from inventory.models import (
 )
 from ipt_clinic.accounts.access import supervisees_for
 from ipt_clinic.accounts.models import AuditEvent, Clinic, User
-from ipt_clinic.caseload.models import NoteReview
-from ipt_clinic.caseload.scale import clinic_name, scale_size, therapist_email
+from oversight.models import NoteReview
+from oversight.scale import clinic_name, scale_size, therapist_email
 from patients.models import Patient
 from sessions.models import Course, Measure, TherapySession
 from sessions.phases import Phase, phase_for
