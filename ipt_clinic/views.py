@@ -3,8 +3,6 @@
 They live in the project package, above every app, because later they gather from all of them.
 """
 
-from datetime import timedelta
-
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpResponse
@@ -14,11 +12,8 @@ from django.views.decorators.http import require_GET
 
 from ipt_clinic.accounts.access import (
     Role,
-    access_changes_for,
     home_url_name,
     role_required,
-    staff_for,
-    supervisions_for,
     supervisors_of,
 )
 from ipt_clinic.accounts.audit import Action, audit_record
@@ -61,38 +56,6 @@ def therapist_home(request):
             "supervisors": supervisors_of(request.user),
             "today": timezone.localdate(),
             "zone": request.user.clinic.zone,
-        },
-    )
-
-
-ACCESS_CHANGES_DAYS = 30
-ACCESS_CHANGES_SHOWN = 25
-
-
-@role_required(Role.CLINIC_ADMIN)
-def clinic_admin_home(request):
-    staff = staff_for(request.user).order_by("-is_active", "full_name")
-    supervisions = (
-        supervisions_for(request.user)
-        .select_related("supervisor", "therapist")
-        .order_by("supervisor__full_name", "therapist__full_name")
-    )
-    since = timezone.now() - timedelta(days=ACCESS_CHANGES_DAYS)
-    changes = list(access_changes_for(request.user, since=since)[:ACCESS_CHANGES_SHOWN])
-    names = {str(person.pk): person.full_name for person in staff}
-    for event in changes:
-        event.whom = names.get(event.object_id, "") if event.object_type == "accounts.user" else ""
-    return render(
-        request,
-        "home/clinic_admin.html",
-        {
-            "nav": "clinic",
-            "clinic": request.user.clinic,
-            "staff": staff,
-            "supervisions": supervisions,
-            "access_changes": changes,
-            "access_changes_days": ACCESS_CHANGES_DAYS,
-            "today": timezone.localdate(),
         },
     )
 

@@ -10,8 +10,7 @@ from ipt_clinic.forms import add_service_errors
 
 from . import services
 from .forms import CaseloadFilterForm, PatientForm
-from .models import Patient
-from .selectors import patient_get_for, patient_get_for_edit, patients_for, roster_for
+from .selectors import patient_get_for, patient_get_for_edit, patients_for
 
 PAGE_SIZE = 25
 CLINICAL_ROLES = (Role.THERAPIST, Role.SUPERVISOR)
@@ -119,16 +118,3 @@ def patient_restore(request, pk: int):
         services.patient_restore(request=request, patient=patient)
         messages.success(request, f"{patient.full_name} is back on your caseload.")
     return redirect("patients:detail", pk=patient.pk)
-
-
-@role_required(Role.CLINIC_ADMIN)
-def patient_roster(request):
-    filters = CaseloadFilterForm(request.GET or None)
-    patients = filters.filter(roster_for(request.user)).order_by("family_name", "given_name")
-    page = _page(request, patients)
-    audit_record(action=Action.VIEW, request=request, detail=f"patient roster page {page.number}")
-    return render(
-        request,
-        "patients/patient_roster.html",
-        {"nav": "roster", "filters": filters, "page": page, "statuses": Patient.Status},
-    )

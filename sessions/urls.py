@@ -18,9 +18,6 @@ urlpatterns = [
     path("sessions/<int:pk>/sign/", views.session_sign, name="session_sign"),
     path("sessions/<int:pk>/amend/", views.session_amend, name="session_amend"),
     path("sessions/<int:pk>/measures/<str:kind>/", views.session_measure, name="session_measure"),
-    path("clinic/reminders/failed/", views.reminder_failures, name="reminder_failures"),
-    path("clinic/reminders/<int:pk>/retry/", views.reminder_retry, name="reminder_retry"),
-    path("clinic/staff/<int:pk>/handover/", views.caseload_handover, name="handover"),
     # Public: the patient's one-click opt-out, authorised by the signed token alone.
     path("reminders/stop/<str:token>/", views.reminder_opt_out, name="reminder_opt_out"),
 ]

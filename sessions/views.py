@@ -2,19 +2,18 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ipt_clinic.accounts.access import Role, role_required, staff_for
+from ipt_clinic.accounts.access import Role, role_required
 from ipt_clinic.accounts.audit import Action, audit_record
 from ipt_clinic.forms import add_service_errors, form_or_rejected, keep_rejected
 from patients.selectors import patient_get_for_edit
 
-from . import handover, reminders, services
+from . import reminders, services
 from .charts import measure_chart
 from .forms import (
     AmendmentForm,
@@ -23,7 +22,6 @@ from .forms import (
     ContractForm,
     CourseOpenForm,
     EndEarlyForm,
-    HandoverForm,
     MeasureForm,
     PrivateNoteForm,
     RescheduleForm,
@@ -35,10 +33,6 @@ from .scheduling import local_datetime
 from .selectors import (
     course_get_for_edit,
     course_get_for_page,
-    failed_reminder_get_for,
-    failed_reminders_for,
-    handover_courses_for,
-    handover_patients_for,
     opening_risk,
     opening_risk_unchecked,
     private_note_of,
@@ -489,35 +483,6 @@ def session_measure(request, pk: int, kind: str):
 # --- Reminders ------------------------------------------------------------------------------
 
 
-@role_required(Role.CLINIC_ADMIN)
-def reminder_failures(request):
-    """Reminders that could not be sent, so that someone calls the patient or fixes the
-    contact details. Roster-level data only: names, contact, appointment time, reason."""
-    page = Paginator(failed_reminders_for(request.user), 50).get_page(request.GET.get("page"))
-    audit_record(action=Action.VIEW, request=request, detail=f"failed reminders page {page.number}")
-    return render(
-        request,
-        "sessions/reminder_failures.html",
-        {
-            "nav": "clinic",
-            "page": page,
-            "zone": request.user.clinic.zone,
-            "now": timezone.now(),
-        },
-    )
-
-
-@require_POST
-@role_required(Role.CLINIC_ADMIN)
-def reminder_retry(request, pk: int):
-    reminder = failed_reminder_get_for(request.user, pk)
-    if reminders.reminder_retry(request=request, reminder=reminder):
-        messages.success(request, "The reminder will be sent again within a minute.")
-    else:
-        messages.error(request, "The appointment is no longer ahead: nothing to send.")
-    return redirect("sessions:reminder_failures")
-
-
 @csrf_exempt  # RFC 8058: mail programs POST the one-click opt-out without a CSRF token;
 # the signed token in the address is the whole authority, and it only ever stops reminders.
 @require_http_methods(["GET", "POST"])
@@ -539,48 +504,3 @@ def reminder_opt_out(request, token: str):
 
 
 # --- Caseload handover (clinic admins) ------------------------------------------------------
-
-
-@role_required(Role.CLINIC_ADMIN)
-def caseload_handover(request, pk: int):
-    """Move a therapist's open courses (all or some) and waiting patients to a colleague."""
-    therapist = get_object_or_404(staff_for(request.user), pk=pk)
-    courses = handover_courses_for(request.user, therapist)
-    patients = handover_patients_for(request.user, therapist)
-    receivers = staff_for(request.user).therapists().exclude(pk=therapist.pk)
-    form = HandoverForm(
-        request.POST or None,
-        receivers=receivers,
-        courses=courses,
-        patients=patients,
-        zone=request.user.clinic.zone,
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            moved_courses, moved_patients = handover.caseload_handover(
-                request=request,
-                from_therapist=therapist,
-                to_therapist=form.cleaned_data["to_therapist"],
-                courses=form.cleaned_data.get("courses") or [],
-                patients=form.cleaned_data.get("patients") or [],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request,
-                f"Handed over to {form.cleaned_data['to_therapist'].full_name}: "
-                f"{moved_courses} course{'s' if moved_courses != 1 else ''} and "
-                f"{moved_patients} patient{'s' if moved_patients != 1 else ''} without a course.",
-            )
-            return redirect("staff:detail", pk=therapist.pk)
-    return render(
-        request,
-        "sessions/caseload_handover.html",
-        {
-            "nav": "staff",
-            "therapist": therapist,
-            "form": form,
-            "nothing_to_hand_over": "courses" not in form.fields and "patients" not in form.fields,
-        },
-    )

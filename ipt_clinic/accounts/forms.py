@@ -1,8 +1,12 @@
 from django import forms
+from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.db import transaction
 
+from ipt_clinic.forms import form_helper
+
 from . import tasks
+from .models import User
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -66,3 +70,42 @@ class QueuedPasswordResetForm(PasswordResetForm):
     def save(self, **kwargs) -> None:
         email = self.cleaned_data["email"]
         transaction.on_commit(lambda: tasks.password_reset_send.delay(email=email))
+
+
+class InvitationAcceptForm(forms.Form):
+    """Choose a password; Django's validators apply (at least 12 characters, not common,
+    not like the name or the email address)."""
+
+    password1 = forms.CharField(
+        label="Choose a password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label="The same password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, new_user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.new_user = new_user
+        self.helper = form_helper("password1", "password2", submit="Create my account")
+
+    def clean_password2(self):
+        first = self.cleaned_data.get("password1")
+        second = self.cleaned_data["password2"]
+        if first and first != second:
+            raise forms.ValidationError("The two passwords differ.")
+        return second
+
+    def clean(self):
+        cleaned = super().clean()
+        password = cleaned.get("password2")
+        if password:
+            try:
+                password_validation.validate_password(password, self.new_user)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned

@@ -45,7 +45,7 @@ def invitation_token(invitation: Invitation) -> str:
 
 
 def invitation_url(invitation: Invitation) -> str:
-    path = reverse("staff:invitation_accept", kwargs={"token": invitation_token(invitation)})
+    path = reverse("invitation_accept", kwargs={"token": invitation_token(invitation)})
     return f"{settings.SITE_URL}{path}"
 
 

@@ -13,7 +13,6 @@ urlpatterns = [
         views.two_factor_recovery_codes,
         name="two_factor_recovery_codes",
     ),
-    path("staff/<int:pk>/two-factor/reset/", views.two_factor_reset, name="two_factor_reset"),
     path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", views.PasswordChangeView.as_view(), name="password_change"),

@@ -1,20 +1,27 @@
 """Sign-in, sign-out and password pages: Django's views with our templates and audit events."""
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from ipt_clinic.forms import add_service_errors
 
-from . import two_factor
-from .access import Role, clinic_member_required, role_required, staff_for
+from . import services, two_factor
+from .access import clinic_member_required
 from .audit import Action, audit_record
-from .forms import EmailAuthenticationForm, EnrolmentForm, QueuedPasswordResetForm, SecondStepForm
+from .forms import (
+    EmailAuthenticationForm,
+    EnrolmentForm,
+    InvitationAcceptForm,
+    QueuedPasswordResetForm,
+    SecondStepForm,
+)
 from .signins import sign_ins_end
 
 
@@ -163,19 +170,40 @@ def end_other_sign_ins(request):
     return redirect("my_account")
 
 
-@require_POST
-@role_required(Role.CLINIC_ADMIN)
-def two_factor_reset(request, pk: int):
-    """A clinic admin removes a colleague's second factor (a lost phone): they enrol again."""
-    person = get_object_or_404(staff_for(request.user), pk=pk)
+# --- Public: the invitee accepts ------------------------------------------------------------
+
+
+def invitation_accept(request, token: str):
+    """The link in the invitation email: choose a password, and be signed in."""
     try:
-        two_factor.two_factor_reset(request, person)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(
-            request,
-            f"Two-factor sign-in of {person.full_name} is reset; they set it "
-            "up again at their next sign-in.",
-        )
-    return redirect("staff:detail", pk=person.pk)
+        invitation = services.invitation_for_token(token)
+    except services.InvitationUnusable as unusable:
+        return _unusable(request, unusable)
+    form = InvitationAcceptForm(
+        request.POST or None, new_user=services.invitation_new_user(invitation)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(
+                request=request, invitation=invitation, password=form.cleaned_data["password1"]
+            )
+        except services.InvitationUnusable as unusable:
+            return _unusable(request, unusable)
+        login(request, user, backend="ipt_clinic.accounts.auth.ClinicModelBackend")
+        messages.success(request, f"Welcome to {invitation.clinic.name}, {user.get_short_name()}.")
+        return redirect("home")
+    return render(
+        request,
+        "accounts/invitation_accept.html",
+        {"invitation": invitation, "form": form, "zone": invitation.clinic.zone},
+    )
+
+
+def _unusable(request, unusable: "services.InvitationUnusable"):
+    """Expired, used or withdrawn: 410 Gone with a page that says which; a made-up link: 404."""
+    return render(
+        request,
+        "accounts/invitation_unusable.html",
+        {"reason": unusable.reason, "invitation": unusable.invitation},
+        status=404 if unusable.reason == "invalid" else 410,
+    )

@@ -79,7 +79,7 @@ def test_a_forged_or_mangled_token_is_404(invite, db):
     invitation, _ = invite()
     token = invitation_token(invitation)
     for bad in (token[:-2] + "xx", f"{invitation.pk + 1}:{token.split(':', 1)[1]}", "nonsense"):
-        response = Client().get(reverse("staff:invitation_accept", kwargs={"token": bad}))
+        response = Client().get(reverse("invitation_accept", kwargs={"token": bad}))
         assert response.status_code == 404
         assert "not complete or not valid" in response.content.decode()
 

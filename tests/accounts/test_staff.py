@@ -50,7 +50,7 @@ def test_another_clinics_staff_are_404(client_for, other_admin, therapist, super
     assert client.post(reverse("staff:deactivate", args=[therapist.pk])).status_code == 404
     assert client.post(reverse("staff:reactivate", args=[therapist.pk])).status_code == 404
     assert client.get(reverse("staff:supervision_edit", args=[link.pk])).status_code == 404
-    assert client.get(reverse("sessions:handover", args=[therapist.pk])).status_code == 404
+    assert client.get(reverse("clinic_admin:handover", args=[therapist.pk])).status_code == 404
     therapist.refresh_from_db()
     assert therapist.is_active
 
@@ -253,7 +253,7 @@ def test_deactivating_a_therapist_with_open_courses_is_refused(admin_client, the
     response = admin_client.post(reverse("staff:deactivate", args=[therapist.pk]), follow=True)
     html = response.content.decode()
     assert "still has 1 open course" in html and "hand the caseload over first" in html
-    assert reverse("sessions:handover", args=[therapist.pk]) in html
+    assert reverse("clinic_admin:handover", args=[therapist.pk]) in html
     therapist.refresh_from_db()
     assert therapist.is_active
     assert client.get(reverse("therapist_home")).status_code == 200
@@ -295,8 +295,8 @@ def test_admin_home_links_every_admin_page_and_the_menu_names_staff_and_audit(
         "staff:supervisions",
         "clinic_admin:settings",
         "clinic_admin:audit",
-        "sessions:reminder_failures",
-        "patients:roster",
+        "clinic_admin:reminder_failures",
+        "clinic_admin:roster",
     ):
         assert f'href="{reverse(name)}"' in html, name
     assert f'href="{reverse("staff:detail", args=[therapist.pk])}"' in html
@@ -376,7 +376,7 @@ def test_an_admin_cannot_reset_their_own_second_factor(client_for, clinic_admin)
     session = client.session
     session["otp_device_id"] = device.persistent_id  # passed the second step (django_otp.login)
     session.save()
-    response = client.post(reverse("two_factor_reset", args=[clinic_admin.pk]), follow=True)
+    response = client.post(reverse("staff:two_factor_reset", args=[clinic_admin.pk]), follow=True)
     assert "cannot reset your own two-factor sign-in" in response.content.decode()
     assert TOTPDevice.objects.filter(user=clinic_admin).exists()
 

@@ -129,7 +129,7 @@ def test_recovery_code_works_once(client, enrolled, therapist):
 def test_admin_resets_a_second_factor(client_for, enrolled, therapist, clinic_admin, strict_clinic):
     strict_clinic.require_two_factor = False  # so that the test admin needs no phone
     strict_clinic.save()
-    response = client_for(clinic_admin).post(reverse("two_factor_reset", args=[therapist.pk]))
+    response = client_for(clinic_admin).post(reverse("staff:two_factor_reset", args=[therapist.pk]))
     assert response.status_code == 302
     assert not TOTPDevice.objects.filter(user=therapist).exists()
     assert AuditEvent.objects.filter(
@@ -138,7 +138,7 @@ def test_admin_resets_a_second_factor(client_for, enrolled, therapist, clinic_ad
 
 
 def test_admin_cannot_reset_another_clinics_user(client_for, other_admin, therapist, enrolled):
-    response = client_for(other_admin).post(reverse("two_factor_reset", args=[therapist.pk]))
+    response = client_for(other_admin).post(reverse("staff:two_factor_reset", args=[therapist.pk]))
     assert response.status_code == 404
     assert TOTPDevice.objects.filter(user=therapist).exists()
 
@@ -259,7 +259,7 @@ def test_a_first_enrolment_and_an_admin_reset_are_told_to_the_owner(
     strict_clinic.require_two_factor = False  # so that the test admin needs no phone
     strict_clinic.save()
     with django_capture_on_commit_callbacks(execute=True):
-        client_for(clinic_admin).post(reverse("two_factor_reset", args=[therapist.pk]))
+        client_for(clinic_admin).post(reverse("staff:two_factor_reset", args=[therapist.pk]))
     assert [m.to for m in outbox] == [[therapist.email], [therapist.email]]
     assert "was set up" in outbox[0].body
     assert "reset your two-factor sign-in" in outbox[1].body

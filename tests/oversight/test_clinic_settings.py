@@ -109,7 +109,7 @@ def test_settings_are_for_clinic_admins_only(client_for, therapist, supervisor):
 
 
 def test_time_zones_offered_are_the_current_names_and_the_clinics_own(tmp_path, monkeypatch):
-    from oversight import clinic_forms
+    from oversight.clinic import forms as clinic_forms
 
     table = tmp_path / "zone.tab"
     table.write_text(

@@ -126,7 +126,7 @@ def test_supervisor_sees_supervisees_patients_but_cannot_edit(
 def test_admin_roster_has_contacts_and_no_clinical_content(client_for, clinic_admin, course):
     course.indication = "CLINICAL-CANARY"
     course.save()
-    html = client_for(clinic_admin).get(reverse("patients:roster")).content.decode()
+    html = client_for(clinic_admin).get(reverse("clinic_admin:roster")).content.decode()
     assert course.patient.email in html and course.patient.therapist.full_name in html
     assert "CLINICAL-CANARY" not in html
     assert reverse("patients:detail", args=[course.patient.pk]) not in html

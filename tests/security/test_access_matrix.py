@@ -171,11 +171,11 @@ EXPECTED = {
     "two_factor_verify": (no_kwargs, SIGNED_IN_ONLY, AS_GET),
     # Only after the second step: everyone here is sent to it (or to sign in) first.
     "two_factor_recovery_codes": (no_kwargs, POST_ONLY, EVERYONE_REDIRECTED),
-    "two_factor_reset": (staff_member, POST_ONLY, clinic_admin_write(302)),
+    "staff:two_factor_reset": (staff_member, POST_ONLY, clinic_admin_write(302)),
     # Patients
     "patients:list": (no_kwargs, only(*THERAPISTS, "supervisor"), AS_GET),
     "patients:create": (no_kwargs, only(*THERAPISTS), AS_GET),
-    "patients:roster": (no_kwargs, only("clinic_admin", "other_admin"), AS_GET),
+    "clinic_admin:roster": (no_kwargs, only("clinic_admin", "other_admin"), AS_GET),
     "patients:detail": (own_patient, treating(), AS_GET),
     "patients:edit": (own_patient, treating(therapist_only=True), treating_write(200)),
     "patients:archive": (own_patient, POST_ONLY, treating_write(302)),
@@ -210,8 +210,8 @@ EXPECTED = {
     "sessions:session_private_note": (own_session, POST_ONLY, treating_write(302)),
     "sessions:session_sign": (own_session, POST_ONLY, treating_write(302)),
     # Reminders: failures for clinic admins; the patient's opt-out link is public (signed).
-    "sessions:reminder_failures": (no_kwargs, only("clinic_admin", "other_admin"), AS_GET),
-    "sessions:reminder_retry": (failed_reminder, POST_ONLY, clinic_admin_write(302)),
+    "clinic_admin:reminder_failures": (no_kwargs, only("clinic_admin", "other_admin"), AS_GET),
+    "clinic_admin:reminder_retry": (failed_reminder, POST_ONLY, clinic_admin_write(302)),
     # A POST is the one-click opt-out itself (RFC 8058), CSRF-exempt: its token is the authority.
     "sessions:reminder_opt_out": (reminder_opt_out_token, PUBLIC, PUBLIC),
     # Inventory, timeline, formulation, problem areas, termination. A supervisor reads these
@@ -281,8 +281,8 @@ EXPECTED = {
     "staff:supervision_edit": (supervision_link, clinic_admin_only(), clinic_admin_write(200)),
     "staff:supervision_end": (supervision_link, POST_ONLY, clinic_admin_write(302)),
     # Public: the link in an invitation email, authorised by its signed token.
-    "staff:invitation_accept": (invitation_token, PUBLIC, AS_GET),
-    "sessions:handover": (staff_member, clinic_admin_only(), clinic_admin_write(200)),
+    "invitation_accept": (invitation_token, PUBLIC, AS_GET),
+    "clinic_admin:handover": (staff_member, clinic_admin_only(), clinic_admin_write(200)),
     # Each admin's own clinic: the settings form refused empty, the report, its export.
     "clinic_admin:settings": (no_kwargs, only("clinic_admin", "other_admin"), AS_GET),
     "clinic_admin:audit": (no_kwargs, only("clinic_admin", "other_admin"), AS_GET),
@@ -518,8 +518,8 @@ WRITES = {
     "staff:reactivate": Write("clinic_admin", prepare=therapist_inactive),
     "staff:supervision_end": Write("clinic_admin"),
     "staff:invitation_withdraw": Write("clinic_admin"),
-    "two_factor_reset": Write("clinic_admin", prepare=therapist_has_second_factor),
-    "sessions:reminder_retry": Write("clinic_admin"),
+    "staff:two_factor_reset": Write("clinic_admin", prepare=therapist_has_second_factor),
+    "clinic_admin:reminder_retry": Write("clinic_admin"),
     # Pages a supervisor reads too: their POST passes the role gate, and must still not write.
     "inventory:inventory": Write(
         "therapist",

@@ -13,7 +13,7 @@ from tests.conftest import make_patient, make_user, open_course
 
 def handover(client, therapist, to, courses=(), patients=()):
     return client.post(
-        reverse("sessions:handover", args=[therapist.pk]),
+        reverse("clinic_admin:handover", args=[therapist.pk]),
         {
             "to_therapist": to.pk,
             "courses": [c.pk for c in courses],
@@ -92,7 +92,7 @@ def test_waiting_patients_move_too_and_then_the_therapist_can_be_deactivated(
 ):
     waiting = make_patient(therapist, given_name="Wally")
     admin = client_for(clinic_admin)
-    html = admin.get(reverse("sessions:handover", args=[therapist.pk])).content.decode()
+    html = admin.get(reverse("clinic_admin:handover", args=[therapist.pk])).content.decode()
     assert "Wally" in html and course.patient.family_name in html
     assert "checked" in html  # everything ticked to begin with
 
@@ -142,7 +142,7 @@ def test_handover_page_queries_do_not_grow_with_the_caseload(
     client_for, clinic_admin, therapist, queries_for
 ):
     admin = client_for(clinic_admin)
-    url = reverse("sessions:handover", args=[therapist.pk])
+    url = reverse("clinic_admin:handover", args=[therapist.pk])
     open_course(make_patient(therapist))
     make_patient(therapist)  # waiting for a course
     few = queries_for(admin, url)

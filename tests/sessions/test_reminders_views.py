@@ -132,7 +132,7 @@ def fail(session, reason="recipient refused by the mail server (550)"):
 
 def test_the_admin_sees_the_clinics_failed_reminders(client_for, clinic_admin, upcoming):
     fail(upcoming)
-    response = client_for(clinic_admin).get(reverse("sessions:reminder_failures"))
+    response = client_for(clinic_admin).get(reverse("clinic_admin:reminder_failures"))
     html = response.content.decode()
     assert response.status_code == 200
     assert "Archer, Alice" in html
@@ -146,14 +146,14 @@ def test_the_admin_sees_the_clinics_failed_reminders(client_for, clinic_admin, u
 
 def test_another_clinic_sees_none_of_them(client_for, other_admin, upcoming):
     fail(upcoming)
-    response = client_for(other_admin).get(reverse("sessions:reminder_failures"))
+    response = client_for(other_admin).get(reverse("clinic_admin:reminder_failures"))
     assert "Archer" not in response.content.decode()
     assert "None: every reminder" in response.content.decode()
 
 
 def test_the_failures_page_queries_do_not_grow(client_for, clinic_admin, therapist, queries_for):
     client = client_for(clinic_admin)
-    url = reverse("sessions:reminder_failures")
+    url = reverse("clinic_admin:reminder_failures")
     counts = []
     for more in (1, 14):
         for _ in range(more):
@@ -167,8 +167,10 @@ def test_the_failures_page_queries_do_not_grow(client_for, clinic_admin, therapi
 def test_the_admin_can_send_a_failed_reminder_again(client_for, clinic_admin, upcoming):
     fail(upcoming)
     reminder = upcoming.reminders.get(kind="second")
-    response = client_for(clinic_admin).post(reverse("sessions:reminder_retry", args=[reminder.pk]))
-    assert response.url == reverse("sessions:reminder_failures")
+    response = client_for(clinic_admin).post(
+        reverse("clinic_admin:reminder_retry", args=[reminder.pk])
+    )
+    assert response.url == reverse("clinic_admin:reminder_failures")
     reminder.refresh_from_db()
     assert reminder.state == State.PENDING and reminder.attempts == 0
     assert reminder.next_attempt_at <= timezone.now()
@@ -182,7 +184,7 @@ def test_a_reminder_of_a_past_appointment_is_not_sent_again(client_for, clinic_a
     session = course.sessions.get(number=1)
     fail(session)
     reminder = session.reminders.first()
-    client_for(clinic_admin).post(reverse("sessions:reminder_retry", args=[reminder.pk]))
+    client_for(clinic_admin).post(reverse("clinic_admin:reminder_retry", args=[reminder.pk]))
     reminder.refresh_from_db()
     assert reminder.state == State.FAILED
 
@@ -192,7 +194,7 @@ def test_nobody_else_can_resend(client_for, who, request, upcoming):
     fail(upcoming)
     reminder = upcoming.reminders.first()
     response = client_for(request.getfixturevalue(who)).post(
-        reverse("sessions:reminder_retry", args=[reminder.pk])
+        reverse("clinic_admin:reminder_retry", args=[reminder.pk])
     )
     assert response.status_code == (404 if who == "other_admin" else 403)
     reminder.refresh_from_db()
@@ -201,7 +203,7 @@ def test_nobody_else_can_resend(client_for, who, request, upcoming):
 
 def test_the_clinic_admin_home_links_to_the_failures(client_for, clinic_admin):
     html = client_for(clinic_admin).get(reverse("clinic_admin_home")).content.decode()
-    assert reverse("sessions:reminder_failures") in html
+    assert reverse("clinic_admin:reminder_failures") in html
 
 
 # --- The therapist sees each session's reminders -----------------------------------------------

@@ -2,7 +2,6 @@
 public page where an invitee accepts. Thin: selector -> form -> service -> redirect."""
 
 from django.contrib import messages
-from django.contrib.auth import login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -10,14 +9,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from ipt_clinic.accounts import services, two_factor
+from ipt_clinic.accounts.access import Role, role_required, staff_for, supervisions_for
+from ipt_clinic.accounts.extensions import caseload_problems
+from ipt_clinic.accounts.models import Invitation
 from ipt_clinic.forms import add_service_errors
 
-from . import services
-from .access import Role, role_required, staff_for, supervisions_for
-from .extensions import caseload_problems
-from .models import Invitation
 from .staff_forms import (
-    InvitationAcceptForm,
     InvitationForm,
     StaffFilterForm,
     StaffForm,
@@ -223,40 +221,19 @@ def supervision_end(request, pk: int):
     return redirect("staff:supervisions")
 
 
-# --- Public: the invitee accepts ------------------------------------------------------------
-
-
-def invitation_accept(request, token: str):
-    """The link in the invitation email: choose a password, and be signed in."""
+@require_POST
+@role_required(Role.CLINIC_ADMIN)
+def two_factor_reset(request, pk: int):
+    """A clinic admin removes a colleague's second factor (a lost phone): they enrol again."""
+    person = get_object_or_404(staff_for(request.user), pk=pk)
     try:
-        invitation = services.invitation_for_token(token)
-    except services.InvitationUnusable as unusable:
-        return _unusable(request, unusable)
-    form = InvitationAcceptForm(
-        request.POST or None, new_user=services.invitation_new_user(invitation)
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = services.invitation_accept(
-                request=request, invitation=invitation, password=form.cleaned_data["password1"]
-            )
-        except services.InvitationUnusable as unusable:
-            return _unusable(request, unusable)
-        login(request, user, backend="ipt_clinic.accounts.auth.ClinicModelBackend")
-        messages.success(request, f"Welcome to {invitation.clinic.name}, {user.get_short_name()}.")
-        return redirect("home")
-    return render(
-        request,
-        "accounts/invitation_accept.html",
-        {"invitation": invitation, "form": form, "zone": invitation.clinic.zone},
-    )
-
-
-def _unusable(request, unusable: "services.InvitationUnusable"):
-    """Expired, used or withdrawn: 410 Gone with a page that says which; a made-up link: 404."""
-    return render(
-        request,
-        "accounts/invitation_unusable.html",
-        {"reason": unusable.reason, "invitation": unusable.invitation},
-        status=404 if unusable.reason == "invalid" else 410,
-    )
+        two_factor.two_factor_reset(request, person)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            f"Two-factor sign-in of {person.full_name} is reset; they set it "
+            "up again at their next sign-in.",
+        )
+    return redirect("staff:detail", pk=person.pk)

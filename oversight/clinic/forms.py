@@ -8,15 +8,16 @@ from pathlib import Path
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Fieldset, Layout, Row, Submit
 from django import forms
+from django.utils import timezone
 
 from ipt_clinic.accounts.audit import Action, Outcome
 from ipt_clinic.accounts.models import Clinic
-from ipt_clinic.forms import DateInput
+from ipt_clinic.forms import DateInput, form_helper
 from ipt_clinic.validation import EARLIEST_CLINIC_DATE, date_outside
 from ipt_clinic.versions import VersionedForm
+from oversight.models import FlagThresholds
 from patients.models import phone_validator
-
-from .models import FlagThresholds
+from sessions.models import Course
 
 ZONE_TABLE = Path("/usr/share/zoneinfo/zone.tab")
 
@@ -249,3 +250,71 @@ class AuditFilterForm(forms.Form):
     def sort_key(self) -> str:
         self.is_valid()
         return getattr(self, "cleaned_data", {}).get("sort") or DEFAULT_SORT
+
+
+class HandoverForm(forms.Form):
+    """Which of a therapist's open courses and waiting patients move, and to whom."""
+
+    to_therapist = forms.ModelChoiceField(
+        label="Hand over to",
+        queryset=None,
+        empty_label="Choose a therapist",
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    courses = forms.ModelMultipleChoiceField(
+        label="Open courses that move (with their future sessions and reminders)",
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    patients = forms.ModelMultipleChoiceField(
+        label="Active patients without an open course that move",
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, receivers, courses, patients, zone, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zone = zone
+        self.fields["to_therapist"].queryset = receivers
+        self.fields["courses"].queryset = courses
+        self.fields["courses"].label_from_instance = self._course_label
+        self.fields["patients"].queryset = patients
+        self.fields["patients"].label_from_instance = self._patient_label
+        # Everything is ticked to begin with: handing over the whole caseload is the usual case.
+        self.fields["courses"].initial = [c.pk for c in courses]
+        self.fields["patients"].initial = [p.pk for p in patients]
+        layout = ["to_therapist"]
+        if courses:
+            layout.append("courses")
+        else:
+            del self.fields["courses"]
+        if patients:
+            layout.append("patients")
+        else:
+            del self.fields["patients"]
+        self.helper = form_helper(*layout, submit="Hand over")
+
+    def _course_label(self, course: Course) -> str:
+        patient = course.patient
+        label = (
+            f"{patient.family_name}, {patient.given_name} ({patient.record_number}): "
+            f"course {course.get_status_display()} from {course.start_date.day} "
+            f"{course.start_date:%b %Y}"
+        )
+        next_start = getattr(course, "next_start", None)
+        if next_start:
+            local = timezone.localtime(next_start, self.zone)
+            label += f", next appointment {local:%a} {local.day} {local:%b %H:%M}"
+        return label
+
+    @staticmethod
+    def _patient_label(patient) -> str:
+        return f"{patient.family_name}, {patient.given_name} ({patient.record_number})"
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("courses") and not cleaned.get("patients"):
+            raise forms.ValidationError("Tick at least one course or patient to hand over.")
+        return cleaned

@@ -1,4 +1,4 @@
-"""The clinic admin's staff pages, and the public invitation link."""
+"""The clinic admin's staff pages: people, roles, invitations, supervision links."""
 
 from django.urls import path
 
@@ -19,6 +19,9 @@ urlpatterns = [
     path("clinic/supervision/", views.supervision_list, name="supervisions"),
     path("clinic/supervision/<int:pk>/", views.supervision_edit, name="supervision_edit"),
     path("clinic/supervision/<int:pk>/end/", views.supervision_end, name="supervision_end"),
-    # Public: the link in the invitation email, authorised by its signed token alone.
-    path("join/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path(
+        "clinic/staff/<int:pk>/two-factor/reset/",
+        views.two_factor_reset,
+        name="two_factor_reset",
+    ),
 ]

@@ -17,7 +17,7 @@ from ipt_clinic.accounts.audit import Action, Outcome, audit_record
 from ipt_clinic.accounts.models import AuditEvent
 from patients.models import Patient
 
-from .clinic_forms import DEFAULT_SORT, SORTS
+from .forms import DEFAULT_SORT, SORTS
 
 EXPORT_LIMIT = 5
 EXPORT_WINDOW = timedelta(minutes=10)

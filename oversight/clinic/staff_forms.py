@@ -3,12 +3,10 @@
 
 from crispy_forms.layout import Column, Fieldset, Row
 from django import forms
-from django.contrib.auth import password_validation
 
+from ipt_clinic.accounts.models import Invitation, Supervision, User, canonical_email
 from ipt_clinic.forms import DateInput, form_helper
 from ipt_clinic.versions import VersionedForm
-
-from .models import Invitation, Supervision, User, canonical_email
 
 ROLE_LABELS = {
     "is_therapist": "Therapist: treats patients",
@@ -78,45 +76,6 @@ class InvitationForm(forms.ModelForm):
         if User.objects.email_taken(email):
             raise forms.ValidationError("An account with this email address already exists.")
         return email
-
-
-class InvitationAcceptForm(forms.Form):
-    """Choose a password; Django's validators apply (at least 12 characters, not common,
-    not like the name or the email address)."""
-
-    password1 = forms.CharField(
-        label="Choose a password",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=password_validation.password_validators_help_text_html(),
-    )
-    password2 = forms.CharField(
-        label="The same password again",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-
-    def __init__(self, *args, new_user: User, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.new_user = new_user
-        self.helper = form_helper("password1", "password2", submit="Create my account")
-
-    def clean_password2(self):
-        first = self.cleaned_data.get("password1")
-        second = self.cleaned_data["password2"]
-        if first and first != second:
-            raise forms.ValidationError("The two passwords differ.")
-        return second
-
-    def clean(self):
-        cleaned = super().clean()
-        password = cleaned.get("password2")
-        if password:
-            try:
-                password_validation.validate_password(password, self.new_user)
-            except forms.ValidationError as error:
-                self.add_error("password1", error)
-        return cleaned
 
 
 class StaffForm(VersionedForm):
