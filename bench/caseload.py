@@ -116,8 +116,8 @@ def seed(scale: float, small_caseload: int | None):
     small supervisor or None, seconds the clinic took)."""
     from django.db import connection
 
+    from demo.scale import email_domain, seed_scale_clinic
     from ipt_clinic.accounts.models import User
-    from oversight.scale import email_domain, seed_scale_clinic
     from oversight.selectors import supervised_courses
 
     started = time.perf_counter()
@@ -241,7 +241,7 @@ def explain_dashboard(supervisor) -> None:
 def report(results: dict, *, requests: int, warmup: int) -> None:
     from django.db import connection
 
-    from oversight.scale import scale_size
+    from demo.scale import scale_size
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT version()" if connection.vendor == "postgresql" else "SELECT 1")

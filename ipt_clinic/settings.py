@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "sessions.apps.TherapySessionsConfig",
     "inventory",
     "oversight",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -1,6 +1,6 @@
 """The IPT side of the demo for `manage.py seed_demo`: inventories, timelines, formulations.
 
-`sessions.demo.seed_clinical_demo` creates the patients and their courses and returns the new
+`demo.clinic.seed_clinical_demo` creates the patients and their courses and returns the new
 ones; `seed_inventory_demo` then gives each course an interpersonal inventory and a timeline
 and, once session 3 has been held, the formulation agreed with the patient, its primary problem
 area (grief, role dispute with its stage history, role transition, and one interpersonal
@@ -8,7 +8,7 @@ deficits case with the confirmation that no other area applies), goals, and the 
 held middle-phase session (one of them a drift). The course held to its last session gets its
 termination review and is completed: sessions cannot complete it without the review.
 
-Every person here is fictional, and the details match the notes `sessions.demo` writes. Dates
+Every person here is fictional, and the details match the notes `demo.clinic` writes. Dates
 are counted in weeks from the course's assessment (its start date), so they move with the
 sessions. Idempotent: a course that already has people in its inventory is left alone.
 """
@@ -19,14 +19,9 @@ from datetime import date, datetime, timedelta
 from django.test import RequestFactory
 from django.utils import timezone
 
-from ipt_clinic.accounts.models import User
-from sessions.demo import MAIN_CASELOAD, SECOND_CASELOAD, DemoCourse
-from sessions.models import Course, TherapySession
-from sessions.phases import Phase
-from sessions.services import course_complete
-
-from . import services
-from .models import (
+from demo.clinic import MAIN_CASELOAD, SECOND_CASELOAD, DemoCourse
+from inventory import services
+from inventory.models import (
     Area,
     Goal,
     LifeEvent,
@@ -35,6 +30,10 @@ from .models import (
     SessionFocus,
     TerminationReview,
 )
+from ipt_clinic.accounts.models import User
+from sessions.models import Course, TherapySession
+from sessions.phases import Phase
+from sessions.services import course_complete
 
 Ring = Relationship.Ring
 Contact = Relationship.Contact
@@ -1233,7 +1232,7 @@ def _session_focus(c: _Course, session: TherapySession, area, goals: list[Goal])
         )
         return
     # The focus is recorded before a note is signed, and the service refuses a signed session;
-    # sessions.demo has already signed these, so the row is written as it would have been.
+    # demo.clinic has already signed these, so the row is written as it would have been.
     focus = SessionFocus.objects.create(session=session, problem_area=area)
     focus.goals.set(goals)
 

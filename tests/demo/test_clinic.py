@@ -1,17 +1,15 @@
 """The clinical demo that `seed_demo` adds: idempotent, and clinically coherent."""
 
-import ast
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-import sessions.demo
+from demo.answers import gad7_answers, phq9_answers
+from demo.clinic import seed_clinical_demo
 from ipt_clinic.accounts.models import AuditEvent, Clinic
 from patients.models import Patient
-from sessions.demo import gad7_answers, phq9_answers, seed_clinical_demo
 from sessions.models import Course, Measure, Technique, TherapySession
 from sessions.phases import Phase, phase_for
 
@@ -180,17 +178,6 @@ def test_the_sessions_seeder_returns_its_new_courses_and_completes_none(therapis
     assert finished.status == Course.Status.ACTIVE
     assert finished.sessions.held().count() == finished.planned_sessions
     assert seed_clinical_demo(therapist=therapist, therapist2=colleague) == {}
-
-
-def test_the_sessions_demo_does_not_import_inventory():
-    tree = ast.parse(Path(sessions.demo.__file__).read_text())
-    modules = [
-        node.module if isinstance(node, ast.ImportFrom) else alias.name
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Import | ast.ImportFrom)
-        for alias in node.names
-    ]
-    assert not [m for m in modules if m and m.split(".")[0] == "inventory"]
 
 
 @pytest.mark.parametrize("total", range(28))

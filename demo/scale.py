@@ -10,7 +10,7 @@ Everything is written with bulk_create, not through the services: the services a
 reminders row by row, which would take minutes. The values are computed here instead, by the
 rules the services and models enforce (one open course per patient, a risk check on every
 signed note whose PHQ-9 item 9 is above 0, a deceased person for grief, the other party for a
-role dispute, a termination review for a completed course...); tests/oversight/test_scale.py
+role dispute, a termination review for a completed course...); tests/demo/test_scale.py
 checks them. Nothing is written to the audit trail (nothing happened through the application)
 and no reminders are planned (these patients have not consented to any).
 
@@ -30,6 +30,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
+from demo.answers import gad7_answers, phq9_answers
 from inventory.models import (
     Area,
     DisputeStageChange,
@@ -42,12 +43,17 @@ from inventory.models import (
     TerminationReview,
 )
 from ipt_clinic.accounts.models import Clinic, Supervision, User
+from oversight.models import (
+    FIDELITY_CHECKLIST,
+    CourseReview,
+    FidelityRating,
+    NoteReview,
+    SupervisionNote,
+)
 from patients.models import Patient
 from sessions.models import Course, CourseContractChange, Measure, Technique, TherapySession
 from sessions.phases import Phase, phase_for, should_raise_termination
 from sessions.scheduling import first_weekday_on_or_after
-
-from .models import FIDELITY_CHECKLIST, CourseReview, FidelityRating, NoteReview, SupervisionNote
 
 DEFAULT_SEED = 2026
 MAX_SCALE = 20.0  # 1,000 therapists and 40,000 courses: a typo guard, not a limit of the code
@@ -270,34 +276,6 @@ REVISION_COMMENTS = [
     "Link the mood to the events of the week in the note.",
     "The note does not say which goal the session worked on.",
 ]
-
-
-# --- Item-level answers -----------------------------------------------------------------------
-
-
-def _answers(rng: random.Random, total: int, items: int, fixed: dict[int, int]) -> dict[str, int]:
-    """Answers 0-3 to `items` items adding up to `total`, spread at random around `fixed`."""
-    values = dict.fromkeys(range(1, items + 1), 0)
-    values.update(fixed)
-    free = [n for n in values if n not in fixed]
-    rest = max(0, min(total - sum(fixed.values()), 3 * len(free)))
-    while rest:
-        n = rng.choice(free)
-        if values[n] < 3:
-            values[n] += 1
-            rest -= 1
-    return {f"item_{n}": value for n, value in values.items()}
-
-
-def phq9_answers(rng: random.Random, total: int, item_9: int = 0) -> dict[str, int]:
-    answers = _answers(rng, total, 9, {9: item_9})
-    total = sum(answers.values())
-    answers["difficulty"] = 3 if total >= 20 else 2 if total >= 15 else 1 if total >= 5 else 0
-    return answers
-
-
-def gad7_answers(rng: random.Random, total: int) -> dict[str, int]:
-    return _answers(rng, total, 7, {})
 
 
 # --- The plan of one course -------------------------------------------------------------------
@@ -750,7 +728,7 @@ class _Generator:
                     kind=Measure.Kind.PHQ9,
                     administered_on=baseline_day,
                     recorded_by=plan.therapist,
-                    **phq9_answers(rng, plan.phq9_baseline, self._item_9(plan, plan.phq9_baseline)),
+                    **phq9_answers(plan.phq9_baseline, self._item_9(plan, plan.phq9_baseline), rng),
                 )
             )
             measures.append(
@@ -759,7 +737,7 @@ class _Generator:
                     kind=Measure.Kind.GAD7,
                     administered_on=baseline_day,
                     recorded_by=plan.therapist,
-                    **gad7_answers(rng, plan.gad7_baseline),
+                    **gad7_answers(plan.gad7_baseline, rng),
                 )
             )
             last_attended = plan.attended[-1].number if plan.attended else 0
@@ -787,7 +765,7 @@ class _Generator:
                             kind=Measure.Kind.PHQ9,
                             administered_on=day,
                             recorded_by=plan.therapist,
-                            **phq9_answers(rng, phq9, item_9),
+                            **phq9_answers(phq9, item_9, rng),
                         )
                     )
                 if session.number in (1, 4, 8, 12, 16) or (
@@ -802,7 +780,7 @@ class _Generator:
                             kind=Measure.Kind.GAD7,
                             administered_on=day,
                             recorded_by=plan.therapist,
-                            **gad7_answers(rng, min(21, max(0, gad7))),
+                            **gad7_answers(min(21, max(0, gad7)), rng),
                         )
                     )
                 self._note(plan, session, phq9)

@@ -7,6 +7,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from demo.clinic import seed_clinical_demo
+from demo.inventory import seed_inventory_demo
+from demo.scale import ScaleClinicExists, seed_scale_clinic
 from ipt_clinic.accounts.models import Clinic, Supervision, User
 
 DEFAULT_PASSWORD = "demo-password-2026"  # noqa: S105 - documented in the README; demo only
@@ -53,10 +56,6 @@ class Command(BaseCommand):
                 "DJANGO_DEBUG=true, or with --force on a machine that is not production."
             )
         if scale is not None:
-            # Local import, as for the demo seeders below: the generator lives in caseload, at
-            # the top of the dependency chain, because it writes the rows of every app.
-            from oversight.scale import ScaleClinicExists, seed_scale_clinic
-
             try:
                 report = seed_scale_clinic(scale=scale, password=password, log=self.stdout.write)
             except ScaleClinicExists as exists:
@@ -96,19 +95,12 @@ class Command(BaseCommand):
             ends_on=None,
             defaults={"starts_on": timezone.localdate() - timedelta(days=180)},
         )
-        # Local import on purpose: accounts must not import sessions at module level
-        # (dependencies point accounts <- patients <- sessions); this demo command is the
-        # one place allowed to reach up, and only when it runs.
-        from sessions.demo import seed_clinical_demo
-
         courses = seed_clinical_demo(
             therapist=people["therapist@clinic.example"],
             therapist2=people["therapist2@clinic.example"],
             stdout=self.stdout,
         )
-        # Local import too (inventory builds on sessions); it also completes the finished course.
-        from inventory.demo import seed_inventory_demo
-
+        # It also completes the finished course, after its termination review.
         seed_inventory_demo(courses=courses, stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS(

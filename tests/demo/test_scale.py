@@ -9,6 +9,7 @@ from django.db.models import Count, F
 from django.urls import reverse
 from django.utils import timezone
 
+from demo.scale import clinic_name, scale_size, therapist_email
 from inventory.models import (
     Area,
     Formulation,
@@ -22,7 +23,6 @@ from inventory.models import (
 from ipt_clinic.accounts.access import supervisees_for
 from ipt_clinic.accounts.models import AuditEvent, Clinic, User
 from oversight.models import NoteReview
-from oversight.scale import clinic_name, scale_size, therapist_email
 from patients.models import Patient
 from sessions.models import Course, Measure, TherapySession
 from sessions.phases import Phase, phase_for

@@ -8,7 +8,7 @@ today in the clinic's time zone, on weekdays, so the next appointments are alway
 
 The course marked `completed` is left active with its termination sessions held: completing it
 needs a termination review, which belongs to the inventory app, and sessions does not import
-inventory. `seed_clinical_demo` returns the courses it created so that `inventory.demo` can add
+inventory. `seed_clinical_demo` returns the courses it created so that `demo.inventory` can add
 the inventory, the formulation and the review, and complete that course.
 
 Idempotent: a patient is keyed on (clinic, record_number); when it exists, it and its course
@@ -21,45 +21,18 @@ from datetime import date, datetime, time, timedelta
 from django.test import RequestFactory
 from django.utils import timezone
 
+from demo.answers import gad7_answers, phq9_answers
 from ipt_clinic.accounts.models import User
 from patients.models import Patient
 from patients.services import patient_archive, patient_create
-
-from .models import Course, Measure, Technique, TherapySession, severity_band
-from .phases import Phase, phase_for, should_raise_termination
-from .services import course_open
+from sessions.models import Course, Measure, Technique, TherapySession, severity_band
+from sessions.phases import Phase, phase_for, should_raise_termination
+from sessions.services import course_open
 
 Attendance = TherapySession.Attendance
 T = Technique
 
 # The order in which answers rise as a total grows: core mood items first, psychomotor last.
-PHQ9_FILL_ORDER = [2, 1, 4, 3, 6, 7, 5, 8]
-GAD7_FILL_ORDER = [1, 2, 3, 4, 6, 5, 7]
-
-
-def _items(total: int, order: list[int], fixed: dict[int, int]) -> dict[str, int]:
-    """Item answers (0-3) adding up to `total`, filled round-robin in `order`."""
-    answers = {n: 0 for n in [*order, *fixed]}
-    answers.update(fixed)
-    rest = total - sum(fixed.values())
-    if not 0 <= rest <= 3 * len(order):
-        raise ValueError(f"cannot spread {total} over the items")
-    while rest:
-        for n in order:
-            if rest and answers[n] < 3:
-                answers[n] += 1
-                rest -= 1
-    return {f"item_{n}": value for n, value in sorted(answers.items())}
-
-
-def phq9_answers(total: int, item_9: int = 0) -> dict[str, int]:
-    answers = _items(total, PHQ9_FILL_ORDER, {9: item_9})
-    answers["difficulty"] = 3 if total >= 20 else 2 if total >= 15 else 1 if total >= 5 else 0
-    return answers
-
-
-def gad7_answers(total: int) -> dict[str, int]:
-    return _items(total, GAD7_FILL_ORDER, {})
 
 
 # --- The patients ---------------------------------------------------------------------------
@@ -88,7 +61,7 @@ class DemoCourse:
     # number -> ("no_show", "") or ("cancelled", reason)
     missed: dict[int, tuple[str, str]] = field(default_factory=dict)
     overrides: dict[int, dict[str, str]] = field(default_factory=dict)
-    # Held to its last session, four weeks ago; inventory.demo completes it after the review.
+    # Held to its last session, four weeks ago; demo.inventory completes it after the review.
     completed: bool = False
     latest_unsigned: bool = False  # leave the newest note waiting for its signature
 
