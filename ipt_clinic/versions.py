@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 VERSION_FIELD = "based_on"
 
@@ -97,31 +98,37 @@ def with_edit_applied(instance: models.Model, based_on: EditVersion | None) -> m
     return current
 
 
-class VersionedForm(forms.ModelForm):
-    """A ModelForm that carries, hidden, the version of the instance it was opened on.
+class Versioned:
+    """A form that carries, hidden, the version of the row it edits, as it was when opened:
+    a ModelForm's instance, or for a plain form the row passed as `versioned=`.
 
     `based_on` after validation is what the view hands the service; `stale` is set once the
     service refused the save, for the template to show the saved values (`stale_values`).
-    `version_also` names model fields outside the form that belong to the version too (an
-    `updated_at` that changes with what the form does not show, such as chosen areas)."""
+    The version covers the form's fields that are fields of the row, and `version_also`:
+    fields outside the form that belong to it too (an `updated_at` that changes with what the
+    form does not show, a start time the form edits as a day and a time)."""
 
     stale: StaleEdit | None = None
     version_also: tuple[str, ...] = ()
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, versioned: models.Model | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.versioned = versioned if versioned is not None else getattr(self, "instance", None)
+        if self.versioned is None:
+            return  # a plain form used for something new: no version to carry
+        # Evaluated when shown, once the form has all its fields (some add theirs after this).
         # A row not saved yet has a version too (its empty values): a second tab that
         # creates it meanwhile is a change like any other.
         self.fields[VERSION_FIELD] = forms.CharField(
             widget=forms.HiddenInput,
             required=False,
-            initial=version_of(self.instance, self.version_names),
+            initial=lambda: version_of(self.versioned, self.version_names),
         )
 
     @property
     def edited_names(self) -> list[str]:
-        """The model fields the form edits."""
-        model_fields = {field.name for field in self._meta.model._meta.get_fields()}
+        """The fields of the row that the form edits."""
+        model_fields = {field.name for field in self.versioned._meta.get_fields()}
         return [name for name in self.fields if name in model_fields]
 
     @property
@@ -129,9 +136,11 @@ class VersionedForm(forms.ModelForm):
         return (*self.edited_names, *self.version_also)
 
     @property
-    def based_on(self) -> EditVersion:
+    def based_on(self) -> EditVersion | None:
         """The version the user's input was based on (its value None when the post carried
-        none)."""
+        none); None for a form that carries no version."""
+        if self.versioned is None:
+            return None
         posted = self.add_prefix(VERSION_FIELD) in self.data
         return EditVersion(self.version_names, self._based_on if posted else None)
 
@@ -162,7 +171,17 @@ class VersionedForm(forms.ModelForm):
             mine = _shown(field, self.cleaned_data.get(name))
             if saved != mine:
                 rows.append((str(field.label or name), saved, mine))
+        current = self.stale.current
+        for name in self.version_also:  # typed in other words on the form (a day and a time)
+            model_field = current._meta.get_field(name)
+            if model_field.editable:
+                label = str(model_field.verbose_name).capitalize()
+                rows.append((label, _shown(None, getattr(current, name)), "as in the form"))
         return rows
+
+
+class VersionedForm(Versioned, forms.ModelForm):
+    """A ModelForm that carries the version of its instance (see Versioned)."""
 
 
 def _shown(form_field: forms.Field, value) -> str:
@@ -177,6 +196,9 @@ def _shown(form_field: forms.Field, value) -> str:
         return "yes" if value else "no"
     if isinstance(value, models.Model):
         return str(value)
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value)  # the clinic's zone, activated for the request
+        return f"{value:%-d %b %Y %H:%M}"
     if isinstance(value, datetime.date):
         return f"{value:%-d %b %Y}"
     if isinstance(form_field, forms.ChoiceField) and not isinstance(

@@ -2,6 +2,7 @@ from django import forms
 
 from ipt_clinic.forms import form_helper
 from ipt_clinic.validation import SHORT_TEXT, TEXT
+from ipt_clinic.versions import Versioned, VersionedForm
 
 from .models import FIDELITY_CHECKLIST, NoteReview
 
@@ -23,7 +24,7 @@ class SupervisionNoteForm(forms.Form):
         self.helper = _helper("text", submit="Add the note")
 
 
-class NoteReviewForm(forms.ModelForm):
+class NoteReviewForm(VersionedForm):
     class Meta:
         model = NoteReview
         fields = ["status", "comment"]
@@ -44,7 +45,7 @@ class NoteReviewForm(forms.ModelForm):
         return cleaned
 
 
-class FidelityForm(forms.Form):
+class FidelityForm(Versioned, forms.Form):
     checklist = forms.MultipleChoiceField(
         label="What the session did", required=False, widget=forms.CheckboxSelectMultiple
     )

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 
 from ipt_clinic.accounts.audit import Action, audit_record
 from ipt_clinic.accounts.models import Clinic
-from ipt_clinic.versions import EditVersion, with_edit_applied
+from ipt_clinic.versions import EditVersion, check_current, with_edit_applied
 from sessions.models import Course, TherapySession
 from sessions.services import course_audit
 
@@ -38,10 +38,17 @@ def course_mark_reviewed(*, request: HttpRequest, course: Course) -> CourseRevie
 
 @transaction.atomic
 def note_review_save(
-    *, request: HttpRequest, session: TherapySession, status: str, comment: str
+    *,
+    request: HttpRequest,
+    session: TherapySession,
+    status: str,
+    comment: str,
+    based_on: EditVersion | None = None,
 ) -> NoteReview:
     if not session.is_signed:
         raise ValidationError("Only a signed note can be reviewed.")
+    saved = NoteReview.objects.select_for_update().filter(session=session).first()
+    check_current(saved or NoteReview(session=session), based_on)
     review, _ = NoteReview.objects.get_or_create(
         session=session, defaults={"reviewer": request.user}
     )
@@ -69,12 +76,15 @@ def fidelity_rate(
     checklist: list[str],
     adherence: int,
     comment: str,
+    based_on: EditVersion | None = None,
 ) -> FidelityRating:
     if session.attendance != TherapySession.Attendance.ATTENDED:
         raise ValidationError("Only a session that took place can be rated.")
     allowed = {code for code, _ in FIDELITY_CHECKLIST[session.phase.value]}
     if not set(checklist) <= allowed:
         raise ValidationError({"checklist": "Tick items of this phase's checklist."})
+    saved = FidelityRating.objects.select_for_update().filter(session=session, rated_by=rated_by)
+    check_current(saved.first() or FidelityRating(session=session, rated_by=rated_by), based_on)
     rating, _ = FidelityRating.objects.get_or_create(
         session=session,
         rated_by=rated_by,

@@ -137,6 +137,7 @@ def note_review(request, pk: int):
                 session=session,
                 status=form.cleaned_data["status"],
                 comment=form.cleaned_data["comment"],
+                based_on=form.based_on,
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -159,14 +160,23 @@ def fidelity(request, pk: int):
         if current
         else {}
     )
-    form = FidelityForm(request.POST or None, phase=session.phase.value, initial=initial)
+    form = FidelityForm(
+        request.POST or None,
+        phase=session.phase.value,
+        initial=initial,
+        versioned=current or FidelityRating(session=session, rated_by=rated_by),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.fidelity_rate(
-                request=request, session=session, rated_by=rated_by, **form.cleaned_data
+                request=request,
+                session=session,
+                rated_by=rated_by,
+                based_on=form.based_on,
+                **form.cleaned_data,
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Fidelity rating saved.")
             return redirect("sessions:session", pk=session.pk)

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from ipt_clinic.forms import DateInput, TimeInput, form_helper
 from ipt_clinic.validation import SHORT_TEXT
-from ipt_clinic.versions import VersionedForm
+from ipt_clinic.versions import Versioned, VersionedForm
 
 from .models import (
     ANSWER_CHOICES,
@@ -63,7 +63,7 @@ class CourseOpenForm(forms.ModelForm):
         )
 
 
-class MeasureForm(forms.Form):
+class MeasureForm(Versioned, forms.Form):
     """The items of a PHQ-9 or GAD-7. With optional=True an untouched form records nothing."""
 
     def __init__(self, *args, kind: str, optional: bool = False, **kwargs):
@@ -117,7 +117,9 @@ class MeasureForm(forms.Form):
         return answers
 
 
-class ContractForm(forms.Form):
+class ContractForm(Versioned, forms.Form):
+    version_also = ("planned_sessions",)  # of the course (versioned=)
+
     new_planned = forms.TypedChoiceField(
         label="New number of sessions", choices=PLANNED_CHOICES, coerce=int
     )
@@ -160,7 +162,9 @@ class EndEarlyForm(forms.Form):
         )
 
 
-class RescheduleForm(forms.Form):
+class RescheduleForm(Versioned, forms.Form):
+    version_also = ("scheduled_start",)  # of the session (versioned=), typed as day and time
+
     day = forms.DateField(label="Date", widget=DateInput())
     at = forms.TimeField(label="Time (clinic time)", widget=TimeInput())
     planned_minutes = forms.IntegerField(label="Length (minutes)", min_value=15, max_value=120)
@@ -199,7 +203,7 @@ class RescheduleForm(forms.Form):
         return cleaned
 
 
-class AttendanceForm(forms.Form):
+class AttendanceForm(Versioned, forms.Form):
     attendance = forms.ChoiceField(
         label="What happened",
         choices=[

@@ -117,6 +117,7 @@ def course_renegotiate(
     reason: str,
     agreed_with_patient: bool,
     changed_on: date,
+    based_on: EditVersion | None = None,
 ) -> CourseContractChange:
     """Change the number of sessions (12-16, never below those already held) and log it.
 
@@ -124,6 +125,7 @@ def course_renegotiate(
     contract are cancelled, not deleted.
     """
     course = _locked_course(course)
+    check_current(course, based_on)
     if not course.is_open:
         raise ValidationError("The contract of a closed course cannot change.")
     if new_planned == course.planned_sessions:
@@ -336,11 +338,13 @@ def session_reschedule(
     new_start: datetime,
     planned_minutes: int,
     move_later: bool = False,
+    based_on: EditVersion | None = None,
 ) -> TherapySession:
     """Move a scheduled session; with `move_later`, its later scheduled sessions move by as
     many days too (each at its own time of day), as when a patient is away for a week."""
     course = _locked_course(session.course)  # two moves in one course at once keep their order
     session = _locked(session)
+    check_current(session, based_on)
     _check_changeable(session)
     if session.attendance != Attendance.SCHEDULED:
         raise ValidationError("Only a session that is still scheduled can be moved.")
@@ -387,8 +391,10 @@ def session_record_attendance(
     actual_minutes: int | None = None,
     cancelled_by: str = "",
     cancellation_reason: str = "",
+    based_on: EditVersion | None = None,
 ) -> TherapySession:
     session = _locked(session)
+    check_current(session, based_on)
     _check_changeable(session)
     if session.is_signed:
         raise ValidationError("The note is signed; attendance can no longer change.")
@@ -511,16 +517,24 @@ def private_note_save(
 
 @transaction.atomic
 def measure_record(
-    *, request: HttpRequest, session: TherapySession, kind: str, answers: dict[str, int | None]
+    *,
+    request: HttpRequest,
+    session: TherapySession,
+    kind: str,
+    answers: dict[str, int | None],
+    based_on: EditVersion | None = None,
 ) -> Measure:
-    """Record (or correct, until the note is signed) a session's PHQ-9 or GAD-7."""
+    """Record (or correct, until the note is signed) a session's PHQ-9 or GAD-7; refused when
+    another window recorded or corrected it since the form was opened (a positive item 9
+    must never be overwritten unseen)."""
     session = _locked(session)
     _check_changeable(session)
     if session.is_signed:
         raise ValidationError("The session is signed; its measures are part of the record.")
     if session.attendance != Attendance.ATTENDED:
         raise ValidationError("Record that the session took place before scoring measures.")
-    measure = Measure.objects.filter(session=session, kind=kind).first()
+    measure = Measure.objects.select_for_update().filter(session=session, kind=kind).first()
+    check_current(measure or Measure(kind=kind), based_on)
     created = measure is None
     if created:
         measure = Measure(

@@ -161,10 +161,14 @@ def course_page(request, course, *, status: int = 200):
 @role_required(Role.THERAPIST)
 def course_contract(request, pk: int):
     course = course_get_for_edit(request.user, pk)
-    form = ContractForm(request.POST or None, initial={"new_planned": course.planned_sessions})
+    form = ContractForm(
+        request.POST or None, initial={"new_planned": course.planned_sessions}, versioned=course
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.course_renegotiate(request=request, course=course, **form.cleaned_data)
+            services.course_renegotiate(
+                request=request, course=course, based_on=form.based_on, **form.cleaned_data
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -272,6 +276,7 @@ def session_reschedule(request, pk: int):
             "at": local.time(),
             "planned_minutes": session.planned_minutes,
         },
+        versioned=session,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -282,6 +287,7 @@ def session_reschedule(request, pk: int):
                 new_start=local_datetime(data["day"], data["at"], zone),
                 planned_minutes=data["planned_minutes"],
                 move_later=data["move_later"],
+                based_on=form.based_on,
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -314,11 +320,12 @@ def session_attendance(request, pk: int):
             "attendance": session.attendance if session.attendance != "scheduled" else None,
             "actual_minutes": session.actual_minutes or session.planned_minutes,
         },
+        versioned=session,
     )
     if request.method == "POST" and form.is_valid():
         try:
             services.session_record_attendance(
-                request=request, session=session, **form.cleaned_data
+                request=request, session=session, based_on=form.based_on, **form.cleaned_data
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -446,11 +453,17 @@ def session_measure(request, pk: int, kind: str):
     session = session_get_for_edit(request.user, pk)
     existing = session_measures(session).get(kind)
     initial = {f: getattr(existing, f) for f in MeasureForm(kind=kind).fields} if existing else {}
-    form = MeasureForm(request.POST or None, kind=kind, initial=initial)
+    form = MeasureForm(
+        request.POST or None, kind=kind, initial=initial, versioned=existing or Measure(kind=kind)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             measure = services.measure_record(
-                request=request, session=session, kind=kind, answers=form.answers()
+                request=request,
+                session=session,
+                kind=kind,
+                answers=form.answers(),
+                based_on=form.based_on,
             )
         except ValidationError as error:
             add_service_errors(form, error)

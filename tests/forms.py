@@ -16,12 +16,14 @@ class _FormValues(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "form" and (attrs.get("method") or "").lower() == "post":
-            self._form = {"action": attrs.get("action") or "", "values": {}}
+            self._form = {"action": attrs.get("action") or "", "values": {}, "names": set()}
             self.forms.append(self._form)
             return
         if self._form is None:
             return
         values, name = self._form["values"], attrs.get("name")
+        if name and tag in {"input", "textarea", "select"}:
+            self._form["names"].add(name)
         if tag == "input" and name:
             kind = attrs.get("type", "text")
             if kind in {"checkbox", "radio"}:
@@ -64,7 +66,7 @@ def form_values(html: str, *, with_field: str) -> dict[str, list[str]]:
     parser = _FormValues()
     parser.feed(html)
     for form in parser.forms:
-        if with_field in form["values"]:
+        if with_field in form["names"]:
             values = form["values"]
             values.pop("csrfmiddlewaretoken", None)
             return values

@@ -108,6 +108,17 @@ def canonical_email(raw) -> str:
     return unicodedata.normalize("NFKC", folded).strip()[:254]
 
 
+def validate_plain_address(value: str) -> None:
+    """Staff addresses are plain ASCII. Letters from other alphabets that look like Latin
+    ones, and invisible characters (a soft hyphen, a zero-width space) that mail systems drop,
+    would let a second account be made for a mailbox that already has one."""
+    if not str(value).isascii():
+        raise ValidationError(
+            "Use the address in plain letters, digits and . _ - + (a domain with accents in "
+            "its xn-- form): look-alike and invisible characters are not accepted."
+        )
+
+
 def role_names_of(holder) -> list[str]:
     """The roles a user (or an invitation) holds, in words."""
     roles = [
@@ -164,7 +175,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     A superuser is the operator of the installation and belongs to no clinic.
     """
 
-    email = models.EmailField("email address", max_length=254, unique=True)
+    email = models.EmailField(
+        "email address", max_length=254, unique=True, validators=[validate_plain_address]
+    )
     full_name = models.CharField(max_length=150)
     clinic = models.ForeignKey(
         Clinic, on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
@@ -343,7 +356,7 @@ class Invitation(models.Model):
     """
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="invitations")
-    email = models.EmailField("email address", max_length=254)
+    email = models.EmailField("email address", max_length=254, validators=[validate_plain_address])
     full_name = models.CharField(max_length=150)
     is_therapist = models.BooleanField("therapist", default=False)
     is_supervisor = models.BooleanField("supervisor", default=False)

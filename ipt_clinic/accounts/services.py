@@ -255,7 +255,7 @@ def staff_update(
     person.full_name = full_name.strip()
     person.is_therapist, person.is_supervisor = is_therapist, is_supervisor
     person.is_clinic_admin = is_clinic_admin
-    person.full_clean(exclude=["password"])
+    person.full_clean(exclude=["password", "email"])  # not edited here
     person.save(update_fields=["full_name", *ROLE_FIELDS])
     changes = []
     if before != _roles_text(person):

@@ -25,6 +25,7 @@ from . import tasks
 from .audit import Action, Outcome, audit_record
 from .models import User
 from .net import client_ip
+from .signins import sign_ins_end
 
 RECOVERY_CODE_COUNT = 10
 RECOVERY_DEVICE_NAME = "recovery codes"
@@ -75,10 +76,21 @@ def totp_device_of(user: User, *, confirmed: bool | None = True) -> TOTPDevice |
     return devices.first()
 
 
-def enrolment_start(user: User) -> TOTPDevice:
-    """An unconfirmed authenticator for the user (reused until confirmed)."""
-    device = totp_device_of(user, confirmed=False)
-    return device or TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+SESSION_ENROLMENT_DEVICE = "ipt_enrolment_device"
+
+
+def enrolment_start(request: HttpRequest) -> TOTPDevice:
+    """The unconfirmed authenticator of this sign-in (reused while it lasts). Each sign-in gets
+    a key of its own: someone who signed in with the password elsewhere never sees the key the
+    owner is about to enrol, and so cannot compute its codes."""
+    user = request.user
+    device = TOTPDevice.objects.filter(
+        pk=request.session.get(SESSION_ENROLMENT_DEVICE), user=user, confirmed=False
+    ).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+        request.session[SESSION_ENROLMENT_DEVICE] = device.pk
+    return device
 
 
 def enrolment_qr_data_uri(device: TOTPDevice) -> str:
@@ -142,10 +154,17 @@ def _enrolment_finish(request: HttpRequest, device: TOTPDevice, *, replacing: bo
     device.save(update_fields=["confirmed"])
     otp_login(request, device)
     request.session[SESSION_OWN_DEVICE] = True
+    request.session.pop(SESSION_ENROLMENT_DEVICE, None)
+    # Every other sign-in of the account ends: one made with the password alone before the
+    # authenticator existed must not go on without it.
+    ended = sign_ins_end(user, keep_session_key=request.session.session_key)
     codes = recovery_codes_renew(user)
     change = "replaced" if replacing else "enrolled"
     audit_record(
-        action=Action.UPDATE, request=request, obj=user, detail=f"two-factor authenticator {change}"
+        action=Action.UPDATE,
+        request=request,
+        obj=user,
+        detail=f"two-factor authenticator {change}; {ended} other sign-ins ended",
     )
     security_notice_send(user=user, change=change, request=request)
     return codes

@@ -72,7 +72,7 @@ def two_factor_setup(request):
     if not two_factor.may_enrol(request):
         return redirect(f"{reverse('two_factor_verify')}?next={reverse('two_factor_setup')}")
     replacing = two_factor.has_authenticator(request.user)
-    device = two_factor.enrolment_start(request.user)
+    device = two_factor.enrolment_start(request)
     form = EnrolmentForm(request.POST or None, replacing=replacing)
     if request.method == "POST" and form.is_valid():
         try:

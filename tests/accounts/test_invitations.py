@@ -3,6 +3,7 @@
 import re
 from datetime import timedelta
 
+import pytest
 import time_machine
 from django.contrib.auth import get_user
 from django.test import Client
@@ -176,3 +177,44 @@ def test_another_clinics_invitation_cannot_be_withdrawn(client_for, other_admin,
     assert response.status_code == 404
     invitation.refresh_from_db()
     assert invitation.revoked_at is None
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "adam@cli\u00adnic.test",  # a soft hyphen, dropped when the domain is encoded for mail
+        "adam@clinic.test\u200b",  # a zero-width space
+        "adam@cli\u200bnic.test",
+        "adam@\u0441linic.test",  # a Cyrillic es
+        "\u0430dam@clinic.test",  # a Cyrillic a
+    ],
+)
+def test_an_invitation_to_a_look_alike_of_an_address_is_refused(
+    admin_client, clinic_admin, mailoutbox, address
+):
+    """An admin could otherwise make a second account for their own mailbox, link it to a
+    therapist as supervisor and read the notes (found by attacking the #13 fixes)."""
+    from ipt_clinic.accounts.models import Invitation
+
+    response = admin_client.post(
+        reverse("staff:invite"), {"full_name": "Second Me", "email": address, "is_supervisor": "on"}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "plain letters" in html or "Enter a valid email address" in html
+    assert not Invitation.objects.exists() and mailoutbox == []
+
+
+def test_the_service_refuses_a_look_alike_address_too(clinic_admin):
+    from django.core.exceptions import ValidationError
+
+    from ipt_clinic.accounts.services import invitation_send
+    from tests.conftest import request_as
+
+    with pytest.raises(ValidationError, match="plain letters"):
+        invitation_send(
+            request=request_as(clinic_admin),
+            email="adam@cli\u00adnic.test",
+            full_name="Second Me",
+            is_supervisor=True,
+        )

@@ -239,7 +239,9 @@ def test_replacing_the_authenticator_needs_a_current_code(
         (new.pk, True)
     ]
     assert AuditEvent.objects.filter(
-        action="update", object_id=str(therapist.pk), detail="two-factor authenticator replaced"
+        action="update",
+        object_id=str(therapist.pk),
+        detail__startswith="two-factor authenticator replaced",
     ).exists()
     assert AuditEvent.objects.filter(
         detail="current code refused when replacing the authenticator", outcome="failure"
@@ -280,3 +282,46 @@ def test_switching_two_factor_on_reaches_people_already_signed_in(
     response = client.get(reverse("patients:detail", args=[patient.pk]))
     assert response.status_code == 302
     assert response.url.startswith(reverse("two_factor_setup"))
+
+
+# --- Found by attacking the fixes above -----------------------------------------------------
+
+
+def test_each_sign_in_gets_its_own_enrolment_key(strict_clinic, therapist):
+    """A password-only attacker who opened the setup page must not learn the key the owner
+    enrols a moment later (they shared one unconfirmed device)."""
+    from django.test import Client
+
+    attacker, owner = Client(), Client()
+    sign_in(attacker, therapist)
+    attacker_page = attacker.get(reverse("two_factor_setup")).content.decode()
+    sign_in(owner, therapist)
+    owner_page = owner.get(reverse("two_factor_setup")).content.decode()
+    key = re.compile(r'<code class="fs-6">([A-Z0-9 ]+)</code>')
+    assert key.search(attacker_page).group(1) != key.search(owner_page).group(1)
+
+    attackers_device = TOTPDevice.objects.filter(user=therapist).order_by("pk").first()
+    owners_device = TOTPDevice.objects.filter(user=therapist).order_by("pk").last()
+    owner.post(reverse("two_factor_setup"), {"code": code_for(owners_device)})
+    assert not TOTPDevice.objects.filter(pk=attackers_device.pk).exists()
+    later = time.time() + 31
+    with time_machine.travel(later, tick=False):
+        sign_in(attacker, therapist)
+        guess = attacker.post(
+            reverse("two_factor_verify"), {"code": code_for(attackers_device, later)}
+        )
+    assert guess.status_code == 200  # refused: the attacker's key is not the owner's
+
+
+def test_enrolling_ends_the_accounts_other_sign_ins(client, clinic, therapist, patient):
+    """A sign-in made with the password alone before the owner enrolled must not go on."""
+    from django.test import Client
+
+    attacker = Client()
+    sign_in(attacker, therapist)
+    assert attacker.get(reverse("patients:detail", args=[patient.pk])).status_code == 200
+    sign_in(client, therapist)
+    enrol(client)
+    after = attacker.get(reverse("patients:detail", args=[patient.pk]))
+    assert after.status_code == 302 and after.url.startswith(reverse("login"))
+    assert client.get(reverse("patients:detail", args=[patient.pk])).status_code == 200
