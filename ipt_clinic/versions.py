@@ -56,9 +56,8 @@ class StaleEdit(ValidationError):
 
     def __init__(self, current: models.Model, names: Iterable[str]):
         super().__init__(
-            "Someone saved this record after you opened it. Nothing was saved: your text is "
-            "still in the form, and what was saved meanwhile is shown beside it. Take what you "
-            "need from both, then save again."
+            "Someone saved this record after you opened it, so nothing was saved: your input "
+            "is kept below, and what they saved is shown above."
         )
         self.current = current
         self.names = list(names)
