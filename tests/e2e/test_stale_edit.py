@@ -38,7 +38,8 @@ def test_a_stale_second_tab_keeps_its_text_and_shows_the_saved_one(
     alert = second.locator(".stale-edit")
     alert.wait_for()
     assert "Tab one: PHQ-9 18, sleep poor." in alert.inner_text()
-    assert second.get_by_label("Between-session work").input_value() == "Tab two: call her sister this week."
+    homework = second.get_by_label("Between-session work")
+    assert homework.input_value() == "Tab two: call her sister this week."
     second.evaluate(AXE)
     assert second.evaluate(SERIOUS_VIOLATIONS) == []
     shot(second, f"stale-edit-{width}")
