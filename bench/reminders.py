@@ -194,7 +194,6 @@ def bench(args: argparse.Namespace, services: Services, scratch: Path) -> None:
     from datetime import time as clock_time
 
     from django.core.management import call_command
-    from django.test import RequestFactory
     from django.utils import timezone
 
     from ipt_clinic.accounts.models import Clinic, User
@@ -212,8 +211,6 @@ def bench(args: argparse.Namespace, services: Services, scratch: Path) -> None:
         email="bench@clinic.example", full_name="Bench Therapist", clinic=clinic,
         is_therapist=True,
     )  # fmt: skip
-    request = RequestFactory().get("/")
-    request.user = therapist
     started = time.monotonic()
     courses = -(-count // 24)
     start_day = timezone.localdate() + timedelta(days=3)
@@ -225,7 +222,7 @@ def bench(args: argparse.Namespace, services: Services, scratch: Path) -> None:
             reminder_consent_on=timezone.localdate(),
         )  # fmt: skip
         session_services.course_open(
-            request=request, patient=patient, therapist=therapist, planned_sessions=12,
+            by=therapist, patient=patient, therapist=therapist, planned_sessions=12,
             start_date=start_day, usual_weekday=start_day.weekday(),
             usual_time=clock_time(10, 0), session_minutes=50, indication="Bench",
         )  # fmt: skip

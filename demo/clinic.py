@@ -18,7 +18,6 @@ are left alone (and are not returned).
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.test import RequestFactory
 from django.utils import timezone
 
 from demo.answers import gad7_answers, phq9_answers
@@ -817,13 +816,6 @@ NOTE_FIELDS = [
 # --- Writing it -----------------------------------------------------------------------------
 
 
-def _request(user: User):
-    """A stand-in request for the audit trail: the therapist, from the local machine."""
-    request = RequestFactory().get("/")
-    request.user = user
-    return request
-
-
 def _days_to(today: date, weekday: int) -> int:
     """Days from today to the next `weekday` (0 = today)."""
     if weekday < 0:  # the first weekday at least two days away
@@ -834,7 +826,7 @@ def _days_to(today: date, weekday: int) -> int:
     return (weekday - today.weekday()) % 7
 
 
-def _seed_course(patient: Patient, spec: DemoCourse, therapist: User, request) -> Course:
+def _seed_course(patient: Patient, spec: DemoCourse, therapist: User) -> Course:
     zone = patient.clinic.zone
     today = timezone.localdate(timezone=zone)
     days = _days_to(today, spec.weekday)
@@ -850,7 +842,7 @@ def _seed_course(patient: Patient, spec: DemoCourse, therapist: User, request) -
         start_date = first_day - timedelta(days=4)
 
     course = course_open(
-        request=request,
+        by=therapist,
         patient=patient,
         therapist=therapist,
         planned_sessions=planned,
@@ -943,9 +935,8 @@ def _seed_patient(spec: DemoPatient, therapist: User) -> tuple[bool, Course | No
     else:
         weeks = course.held_through + (4 if course.completed else 1)
         registered = today - timedelta(weeks=weeks, days=14)
-    request = _request(therapist)
     patient = patient_create(
-        request=request,
+        by=therapist,
         therapist=therapist,
         patient=Patient(
             clinic=clinic,
@@ -963,13 +954,13 @@ def _seed_patient(spec: DemoPatient, therapist: User) -> tuple[bool, Course | No
         ),
     )
     if spec.archived:
-        patient_archive(request=request, patient=patient)
+        patient_archive(by=therapist, patient=patient)
         Patient.objects.filter(pk=patient.pk).update(
             archived_at=datetime.combine(today - timedelta(days=120), time(12, 0), tzinfo=zone)
         )
     if course is None:
         return True, None
-    return True, _seed_course(patient, course, therapist, request)
+    return True, _seed_course(patient, course, therapist)
 
 
 def seed_clinical_demo(*, therapist: User, therapist2: User, stdout=None) -> dict[str, Course]:

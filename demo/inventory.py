@@ -16,7 +16,6 @@ sessions. Idempotent: a course that already has people in its inventory is left 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.test import RequestFactory
 from django.utils import timezone
 
 from demo.clinic import MAIN_CASELOAD, SECOND_CASELOAD, DemoCourse
@@ -30,7 +29,6 @@ from inventory.models import (
     SessionFocus,
     TerminationReview,
 )
-from ipt_clinic.accounts.models import User
 from sessions.models import Course, TherapySession
 from sessions.phases import Phase
 from sessions.services import course_complete
@@ -1081,13 +1079,6 @@ DEMOS: dict[str, DemoInventory] = {
 # --- Writing it -----------------------------------------------------------------------------
 
 
-def _request(user: User):
-    """A stand-in request for the audit trail: the therapist, from the local machine."""
-    request = RequestFactory().get("/")
-    request.user = user
-    return request
-
-
 def _course_spec(record_number: str) -> DemoCourse | None:
     for spec in (*MAIN_CASELOAD, *SECOND_CASELOAD):
         if spec.record_number == record_number:
@@ -1102,7 +1093,7 @@ class _Course:
         self.course = course
         self.zone = course.patient.clinic.zone
         self.held = {s.number: s for s in course.sessions.held().select_related("course")}
-        self.request = _request(course.therapist)
+        self.therapist = course.therapist
 
     def day(self, number: int) -> date:
         return timezone.localtime(self.held[number].scheduled_start, self.zone).date()
@@ -1130,7 +1121,7 @@ def _inventory(c: _Course, plan: DemoInventory) -> tuple[dict, list]:
     people = {}
     for p in plan.people:
         people[p.key] = services.relationship_save(
-            request=c.request,
+            by=c.therapist,
             relationship=Relationship(
                 course=c.course,
                 name=p.name,
@@ -1158,7 +1149,7 @@ def _inventory(c: _Course, plan: DemoInventory) -> tuple[dict, list]:
             continue
         events.append(
             services.life_event_save(
-                request=c.request,
+                by=c.therapist,
                 event=LifeEvent(
                     course=c.course,
                     occurred_on=on,
@@ -1174,14 +1165,14 @@ def _inventory(c: _Course, plan: DemoInventory) -> tuple[dict, list]:
 
 
 def _focus(c: _Course, spec: DemoCourse, focus: Focus, people: dict, events: list) -> None:
-    course, request = c.course, c.request
+    course, by = c.course, c.therapist
     primary: dict = {"area": focus.area}
     if focus.area == Area.GRIEF:
         primary["deceased"] = people[focus.person]
     elif focus.area == Area.ROLE_DISPUTE:
         primary["other_party"] = people[focus.person]
     services.formulation_save(
-        request=request,
+        by=by,
         course=course,
         text=spec.formulation,
         rationale=focus.rationale,
@@ -1199,11 +1190,11 @@ def _focus(c: _Course, spec: DemoCourse, focus: Focus, people: dict, events: lis
         dated = course.start_date + timedelta(weeks=focus.dated)
         details["date_of_death" if focus.area == Area.GRIEF else "transition_date"] = dated
     # The stage is not set here: problem_area_update would date the first stage today.
-    services.problem_area_update(request=request, problem_area=area, fields=details)
+    services.problem_area_update(by=by, problem_area=area, fields=details)
     for number, stage, note in focus.stages:
         if number in c.held:
             services.dispute_stage_change(
-                request=request,
+                by=by,
                 problem_area=area,
                 stage=stage,
                 changed_on=c.day(number),
@@ -1211,7 +1202,7 @@ def _focus(c: _Course, spec: DemoCourse, focus: Focus, people: dict, events: lis
             )
     goals = [
         services.goal_save(
-            request=request,
+            by=by,
             goal=Goal(problem_area=area, text=text, status=status, created_at=c.at(3)),
         )
         for text, status in focus.goals
@@ -1227,9 +1218,7 @@ def _focus(c: _Course, spec: DemoCourse, focus: Focus, people: dict, events: lis
 
 def _session_focus(c: _Course, session: TherapySession, area, goals: list[Goal]) -> None:
     if not session.is_signed:
-        services.session_focus_save(
-            request=c.request, session=session, problem_area=area, goals=goals
-        )
+        services.session_focus_save(by=c.therapist, session=session, problem_area=area, goals=goals)
         return
     # The focus is recorded before a note is signed, and the service refuses a signed session;
     # demo.clinic has already signed these, so the row is written as it would have been.
@@ -1242,7 +1231,7 @@ def _complete(c: _Course, spec: DemoCourse, review: Review) -> None:
     ended_on = c.day(last)
     start, end = spec.phq9[0], spec.phq9[max(spec.phq9)]
     services.termination_review_save(
-        request=c.request,
+        by=c.therapist,
         review=TerminationReview(
             course=c.course,
             gains_reviewed=f"PHQ-9 {start} at the start, {end} at the end. {spec.gains}",
@@ -1256,7 +1245,7 @@ def _complete(c: _Course, spec: DemoCourse, review: Review) -> None:
             reviewed_on=ended_on,
         ),
     )
-    course_complete(request=c.request, course=c.course, ended_on=ended_on)
+    course_complete(by=c.therapist, course=c.course, ended_on=ended_on)
 
 
 def _seed_course(record_number: str, course: Course) -> tuple[bool, bool]:

@@ -9,10 +9,10 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpRequest
 from django.utils import timezone
 
 from ipt_clinic.accounts.audit import Action
+from ipt_clinic.accounts.models import User
 from ipt_clinic.versions import EditVersion, check_current, locked_current, with_edit_applied
 from sessions.models import Course, TherapySession
 from sessions.phases import Phase
@@ -41,21 +41,19 @@ def _check_open(course: Course) -> None:
 
 @transaction.atomic
 def relationship_save(
-    *, request: HttpRequest, relationship: Relationship, based_on: EditVersion | None = None
+    *, by: User, relationship: Relationship, based_on: EditVersion | None = None
 ) -> Relationship:
     _check_open(relationship.course)
     created = relationship.pk is None
     relationship = with_edit_applied(relationship, based_on)
     relationship.full_clean()
     relationship.save()
-    course_audit(
-        request, Action.CREATE if created else Action.UPDATE, relationship, relationship.course
-    )
+    course_audit(by, Action.CREATE if created else Action.UPDATE, relationship, relationship.course)
     return relationship
 
 
 @transaction.atomic
-def relationship_remove(*, request: HttpRequest, relationship: Relationship) -> None:
+def relationship_remove(*, by: User, relationship: Relationship) -> None:
     """Take a person off the inventory. Refused while the formulation or an area names them."""
     _check_open(relationship.course)
     in_use = ProblemArea.objects.filter(Q(deceased=relationship) | Q(other_party=relationship))
@@ -66,25 +64,25 @@ def relationship_remove(*, request: HttpRequest, relationship: Relationship) -> 
         )
     relationship.removed_at = timezone.now()
     relationship.save(update_fields=["removed_at", "updated_at"])
-    course_audit(request, Action.ARCHIVE, relationship, relationship.course)
+    course_audit(by, Action.ARCHIVE, relationship, relationship.course)
 
 
 @transaction.atomic
-def life_event_save(*, request: HttpRequest, event: LifeEvent) -> LifeEvent:
+def life_event_save(*, by: User, event: LifeEvent) -> LifeEvent:
     _check_open(event.course)
     created = event.pk is None
     event.full_clean()
     event.save()
-    course_audit(request, Action.CREATE if created else Action.UPDATE, event, event.course)
+    course_audit(by, Action.CREATE if created else Action.UPDATE, event, event.course)
     return event
 
 
 @transaction.atomic
-def life_event_remove(*, request: HttpRequest, event: LifeEvent) -> None:
+def life_event_remove(*, by: User, event: LifeEvent) -> None:
     _check_open(event.course)
     event.removed_at = timezone.now()
     event.save(update_fields=["removed_at"])
-    course_audit(request, Action.ARCHIVE, event, event.course)
+    course_audit(by, Action.ARCHIVE, event, event.course)
 
 
 # --- Formulation and problem areas -------------------------------------------------------------
@@ -165,7 +163,7 @@ def check_formulation_rules(
 @transaction.atomic
 def formulation_save(
     *,
-    request: HttpRequest,
+    by: User,
     course: Course,
     text: str,
     rationale: str,
@@ -206,14 +204,14 @@ def formulation_save(
         )
     _place_area(course, ProblemArea.Rank.PRIMARY, primary)
     _place_area(course, ProblemArea.Rank.SECONDARY, secondary)
-    course_audit(request, Action.CREATE if created else Action.UPDATE, formulation, course)
+    course_audit(by, Action.CREATE if created else Action.UPDATE, formulation, course)
     return formulation
 
 
 @transaction.atomic
 def problem_area_update(
     *,
-    request: HttpRequest,
+    by: User,
     problem_area: ProblemArea,
     fields: dict,
     based_on: EditVersion | None = None,
@@ -229,16 +227,16 @@ def problem_area_update(
         DisputeStageChange.objects.create(
             problem_area=problem_area,
             stage=problem_area.stage,
-            recorded_by=request.user,
+            recorded_by=by,
             note="first assessed",
         )
-    course_audit(request, Action.UPDATE, problem_area, problem_area.course)
+    course_audit(by, Action.UPDATE, problem_area, problem_area.course)
     return problem_area
 
 
 @transaction.atomic
 def dispute_stage_change(
-    *, request: HttpRequest, problem_area: ProblemArea, stage: str, changed_on: date, note: str
+    *, by: User, problem_area: ProblemArea, stage: str, changed_on: date, note: str
 ) -> DisputeStageChange:
     """Move a role dispute to another stage, keeping the dated history."""
     _check_open(problem_area.course)
@@ -251,33 +249,31 @@ def dispute_stage_change(
         stage=stage,
         changed_on=changed_on,
         note=note,
-        recorded_by=request.user,
+        recorded_by=by,
     )
     change.full_clean()
     change.save()
     problem_area.stage = stage
     problem_area.save(update_fields=["stage", "updated_at"])
-    course_audit(request, Action.UPDATE, problem_area, problem_area.course, detail="dispute stage")
+    course_audit(by, Action.UPDATE, problem_area, problem_area.course, detail="dispute stage")
     return change
 
 
 @transaction.atomic
-def goal_save(*, request: HttpRequest, goal: Goal, based_on: EditVersion | None = None) -> Goal:
+def goal_save(*, by: User, goal: Goal, based_on: EditVersion | None = None) -> Goal:
     _check_open(goal.problem_area.course)
     created = goal.pk is None
     goal = with_edit_applied(goal, based_on)
     goal.full_clean()
     goal.save()
-    course_audit(
-        request, Action.CREATE if created else Action.UPDATE, goal, goal.problem_area.course
-    )
+    course_audit(by, Action.CREATE if created else Action.UPDATE, goal, goal.problem_area.course)
     return goal
 
 
 @transaction.atomic
 def session_focus_save(
     *,
-    request: HttpRequest,
+    by: User,
     session: TherapySession,
     problem_area: ProblemArea | None,
     goals,
@@ -300,7 +296,7 @@ def session_focus_save(
     focus.problem_area = problem_area
     focus.save()
     focus.goals.set(goals)
-    course_audit(request, Action.UPDATE, session, course, detail="problem-area focus")
+    course_audit(by, Action.UPDATE, session, course, detail="problem-area focus")
     return focus
 
 
@@ -332,7 +328,7 @@ def _check_review_timing(review: TerminationReview) -> None:
 
 @transaction.atomic
 def termination_review_save(
-    *, request: HttpRequest, review: TerminationReview, based_on: EditVersion | None = None
+    *, by: User, review: TerminationReview, based_on: EditVersion | None = None
 ) -> TerminationReview:
     _check_open(review.course)
     saved = TerminationReview.objects.select_for_update().filter(course=review.course).first()
@@ -341,11 +337,11 @@ def termination_review_save(
         review.pk = saved.pk
     created = review.pk is None
     review = with_edit_applied(review, based_on)
-    review.recorded_by = request.user
+    review.recorded_by = by
     review.full_clean()
     _check_review_timing(review)
     review.save()
-    course_audit(request, Action.CREATE if created else Action.UPDATE, review, review.course)
+    course_audit(by, Action.CREATE if created else Action.UPDATE, review, review.course)
     return review
 
 

@@ -57,7 +57,7 @@ def _audit_view(request, obj, course, detail: str = "") -> None:
     if request.method == "GET":
         audit_record(
             action=Action.VIEW,
-            request=request,
+            by=request.user,
             obj=obj,
             patient_id=course.patient_id,
             detail=detail,
@@ -101,7 +101,7 @@ def inventory(request, course_pk: int):
             person = form.save(commit=False)
             person.course = course
             try:
-                services.relationship_save(request=request, relationship=person)
+                services.relationship_save(by=request.user, relationship=person)
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
@@ -144,7 +144,7 @@ def person_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             services.relationship_save(
-                request=request, relationship=form.save(commit=False), based_on=form.based_on
+                by=request.user, relationship=form.save(commit=False), based_on=form.based_on
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -166,7 +166,7 @@ def person_edit(request, pk: int):
 def person_remove(request, pk: int):
     person = relationship_get_for_edit(request.user, pk)
     try:
-        services.relationship_remove(request=request, relationship=person)
+        services.relationship_remove(by=request.user, relationship=person)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -185,7 +185,7 @@ def timeline_page(request, course_pk: int):
     form = LifeEventForm(request.POST or None, people=people, instance=LifeEvent(course=course))
     if request.method == "POST" and form.is_valid():
         try:
-            services.life_event_save(request=request, event=form.save(commit=False))
+            services.life_event_save(by=request.user, event=form.save(commit=False))
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -220,7 +220,7 @@ def timeline_page(request, course_pk: int):
 @role_required(Role.THERAPIST)
 def event_remove(request, pk: int):
     event = life_event_get_for_edit(request.user, pk)
-    services.life_event_remove(request=request, event=event)
+    services.life_event_remove(by=request.user, event=event)
     messages.success(request, "Removed from the timeline view; the record keeps it.")
     return redirect("inventory:timeline", course_pk=event.course_id)
 
@@ -254,7 +254,7 @@ def formulation(request, course_pk: int):
             data = form.cleaned_data
             try:
                 services.formulation_save(
-                    request=request,
+                    by=request.user,
                     course=course,
                     text=data["text"],
                     rationale=data["rationale"],
@@ -327,7 +327,7 @@ def problem_area(request, pk: int):
         if form.is_valid():
             try:
                 services.problem_area_update(
-                    request=request,
+                    by=request.user,
                     problem_area=area,
                     fields=form.cleaned_data,
                     based_on=form.based_on,
@@ -381,7 +381,7 @@ def dispute_stage(request, pk: int):
     form = StageChangeForm(request.POST)
     if form.is_valid():
         try:
-            services.dispute_stage_change(request=request, problem_area=area, **form.cleaned_data)
+            services.dispute_stage_change(by=request.user, problem_area=area, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -403,7 +403,7 @@ def goal_add(request, pk: int):
         return _problem_area_page(request, area, status=400)
     goal = form.save(commit=False)
     goal.problem_area = area
-    services.goal_save(request=request, goal=goal)
+    services.goal_save(by=request.user, goal=goal)
     messages.success(request, "Goal added.")
     return redirect("inventory:problem_area", pk=area.pk)
 
@@ -418,7 +418,7 @@ def goal_update(request, pk: int):
         messages.error(request, "The goal was not changed: see its status below.")
         return _problem_area_page(request, goal.problem_area, status=400)
     try:
-        services.goal_save(request=request, goal=form.save(commit=False), based_on=form.based_on)
+        services.goal_save(by=request.user, goal=form.save(commit=False), based_on=form.based_on)
     except ValidationError as error:
         add_service_errors(form, error)
         keep_rejected(request, f"goal_{goal.pk}", form)
@@ -447,7 +447,7 @@ def session_focus(request, session_pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             services.session_focus_save(
-                request=request,
+                by=request.user,
                 session=session,
                 problem_area=form.cleaned_data["problem_area"],
                 goals=form.cleaned_data["goals"],
@@ -485,7 +485,7 @@ def termination_review(request, course_pk: int):
             review.course = course
             try:
                 services.termination_review_save(
-                    request=request, review=review, based_on=form.based_on
+                    by=request.user, review=review, based_on=form.based_on
                 )
             except ValidationError as error:
                 add_service_errors(form, error)
@@ -518,7 +518,7 @@ def course_summary(request, course_pk: int):
     course = course_get(request.user, course_pk)
     audit_record(
         action=Action.EXPORT,
-        request=request,
+        by=request.user,
         obj=course,
         patient_id=course.patient_id,
         detail="course summary",

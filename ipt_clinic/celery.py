@@ -51,6 +51,24 @@ def _reminder_schedule(sender, **kwargs) -> None:
 
 
 @task_prerun.connect
+def _enter_audit_context(task_id=None, task=None, **kwargs) -> None:
+    """Audit events of a task carry no client address, and the task's id as request id."""
+    from ipt_clinic.accounts.audit import enter_context
+
+    if task is not None:
+        task.request.audit_token = enter_context(request_id=task_id or "")
+
+
+@task_postrun.connect
+def _leave_audit_context(task=None, **kwargs) -> None:
+    from ipt_clinic.accounts.audit import leave_context
+
+    token = getattr(task.request, "audit_token", None) if task is not None else None
+    if token is not None:
+        leave_context(token)
+
+
+@task_prerun.connect
 @task_postrun.connect
 def _close_old_database_connections(task=None, **kwargs) -> None:
     """What Django does around each request: drop a connection that is broken or has outlived

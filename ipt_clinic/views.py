@@ -41,7 +41,7 @@ def therapist_home(request):
     """Today's work: the therapist's open courses, soonest appointment first."""
     courses = open_courses_for_home(request.user)
     flagged, thresholds = own_flagged_courses(request.user)
-    audit_record(action=Action.VIEW, request=request, detail="therapist home: open courses")
+    audit_record(action=Action.VIEW, by=request.user, detail="therapist home: open courses")
     return render(
         request,
         "home/therapist.html",

@@ -2,10 +2,9 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 
 from ipt_clinic.accounts.audit import Action, audit_record
-from ipt_clinic.accounts.models import Clinic
+from ipt_clinic.accounts.models import Clinic, User
 from ipt_clinic.versions import EditVersion, check_current, with_edit_applied
 from sessions.models import Course, TherapySession
 from sessions.services import course_audit
@@ -21,25 +20,25 @@ from .models import (
 
 
 @transaction.atomic
-def supervision_note_add(*, request: HttpRequest, course: Course, text: str) -> SupervisionNote:
-    note = SupervisionNote(course=course, author=request.user, text=text.strip())
+def supervision_note_add(*, by: User, course: Course, text: str) -> SupervisionNote:
+    note = SupervisionNote(course=course, author=by, text=text.strip())
     note.full_clean()
     note.save()
-    course_audit(request, Action.CREATE, note, course)
+    course_audit(by, Action.CREATE, note, course)
     return note
 
 
 @transaction.atomic
-def course_mark_reviewed(*, request: HttpRequest, course: Course) -> CourseReview:
-    review = CourseReview.objects.create(course=course, reviewer=request.user)
-    course_audit(request, Action.UPDATE, course, course, detail="marked reviewed")
+def course_mark_reviewed(*, by: User, course: Course) -> CourseReview:
+    review = CourseReview.objects.create(course=course, reviewer=by)
+    course_audit(by, Action.UPDATE, course, course, detail="marked reviewed")
     return review
 
 
 @transaction.atomic
 def note_review_save(
     *,
-    request: HttpRequest,
+    by: User,
     session: TherapySession,
     status: str,
     comment: str,
@@ -49,16 +48,14 @@ def note_review_save(
         raise ValidationError("Only a signed note can be reviewed.")
     saved = NoteReview.objects.select_for_update().filter(session=session).first()
     check_current(saved or NoteReview(session=session), based_on)
-    review, _ = NoteReview.objects.get_or_create(
-        session=session, defaults={"reviewer": request.user}
-    )
-    review.reviewer = request.user
+    review, _ = NoteReview.objects.get_or_create(session=session, defaults={"reviewer": by})
+    review.reviewer = by
     review.status = status
     review.comment = comment.strip()
     review.full_clean()
     review.save()
     course_audit(
-        request,
+        by,
         Action.UPDATE if status != "co_signed" else Action.SIGN,
         session,
         session.course,
@@ -70,7 +67,7 @@ def note_review_save(
 @transaction.atomic
 def fidelity_rate(
     *,
-    request: HttpRequest,
+    by: User,
     session: TherapySession,
     rated_by: str,
     checklist: list[str],
@@ -88,22 +85,22 @@ def fidelity_rate(
     rating, _ = FidelityRating.objects.get_or_create(
         session=session,
         rated_by=rated_by,
-        defaults={"rater": request.user, "adherence": adherence},
+        defaults={"rater": by, "adherence": adherence},
     )
-    rating.rater = request.user
+    rating.rater = by
     rating.checklist = checklist
     rating.adherence = adherence
     rating.comment = comment.strip()
     rating.full_clean()
     rating.save()
-    course_audit(request, Action.UPDATE, session, session.course, detail=f"fidelity by {rated_by}")
+    course_audit(by, Action.UPDATE, session, session.course, detail=f"fidelity by {rated_by}")
     return rating
 
 
 @transaction.atomic
 def clinic_settings_save(
     *,
-    request: HttpRequest,
+    by: User,
     clinic: Clinic,
     thresholds: FlagThresholds,
     changed: list[str],
@@ -123,14 +120,14 @@ def clinic_settings_save(
     if changed:
         audit_record(
             action=Action.UPDATE,
-            request=request,
+            by=by,
             obj=clinic,
             detail=f"clinic settings changed: {', '.join(changed)}",
         )
     if thresholds_changed:
         audit_record(
             action=Action.UPDATE,
-            request=request,
+            by=by,
             obj=thresholds,
             detail=f"flag thresholds changed: {', '.join(thresholds_changed)}",
         )

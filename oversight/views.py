@@ -73,7 +73,7 @@ def dashboard(request):
     today = timezone.localdate()
     rows = [_row(course, today) for course in caseload.courses(page.object_list)]
     audit_record(
-        action=Action.VIEW, request=request, detail=f"caseload dashboard page {page.number}"
+        action=Action.VIEW, by=request.user, detail=f"caseload dashboard page {page.number}"
     )
     return render(
         request,
@@ -107,7 +107,7 @@ def note_add(request, pk: int):
         keep_rejected(request, "supervision_note", form)
         messages.error(request, "The supervision note was not saved: see the form below.")
         return course_page(request, course, status=400)
-    services.supervision_note_add(request=request, course=course, text=form.cleaned_data["text"])
+    services.supervision_note_add(by=request.user, course=course, text=form.cleaned_data["text"])
     messages.success(
         request,
         f"Supervision note added; {course.therapist.full_name} will see it on the course.",
@@ -119,7 +119,7 @@ def note_add(request, pk: int):
 @role_required(Role.SUPERVISOR)
 def course_reviewed(request, pk: int):
     course = course_get_for_supervision(request.user, pk)
-    services.course_mark_reviewed(request=request, course=course)
+    services.course_mark_reviewed(by=request.user, course=course)
     messages.success(request, "Course marked as reviewed.")
     return redirect("sessions:course", pk=course.pk)
 
@@ -133,7 +133,7 @@ def note_review(request, pk: int):
     if form.is_valid():
         try:
             services.note_review_save(
-                request=request,
+                by=request.user,
                 session=session,
                 status=form.cleaned_data["status"],
                 comment=form.cleaned_data["comment"],
@@ -169,7 +169,7 @@ def fidelity(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             services.fidelity_rate(
-                request=request,
+                by=request.user,
                 session=session,
                 rated_by=rated_by,
                 based_on=form.based_on,
@@ -183,7 +183,7 @@ def fidelity(request, pk: int):
     if request.method == "GET":
         audit_record(
             action=Action.VIEW,
-            request=request,
+            by=request.user,
             obj=session,
             patient_id=session.course.patient_id,
             detail="fidelity rating",

@@ -2,7 +2,6 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from ipt_clinic.accounts.audit import Action, audit_record
@@ -14,20 +13,18 @@ from .models import Patient
 
 
 @transaction.atomic
-def patient_create(*, request: HttpRequest, therapist: User, patient: Patient) -> Patient:
+def patient_create(*, by: User, therapist: User, patient: Patient) -> Patient:
     """Save a new patient (built and validated by a form) on the therapist's caseload."""
     patient.clinic_id = therapist.clinic_id
     patient.therapist = therapist
     patient.full_clean()
     patient.save()
-    audit_record(action=Action.CREATE, request=request, obj=patient, patient_id=patient.pk)
+    audit_record(action=Action.CREATE, by=by, obj=patient, patient_id=patient.pk)
     return patient
 
 
 @transaction.atomic
-def patient_update(
-    *, request: HttpRequest, patient: Patient, based_on: EditVersion | None = None
-) -> Patient:
+def patient_update(*, by: User, patient: Patient, based_on: EditVersion | None = None) -> Patient:
     """Save the details a form changed on `patient` onto the stored row, refused when the row
     changed since the form was opened (`based_on`, ipt_clinic/versions.py). Only the form's
     fields are copied: an archive or an opt-out made meanwhile stays."""
@@ -36,12 +33,12 @@ def patient_update(
         current.reminders_opted_out_at = None  # consent given again after an opt-out
     current.full_clean()
     current.save()
-    audit_record(action=Action.UPDATE, request=request, obj=current, patient_id=current.pk)
+    audit_record(action=Action.UPDATE, by=by, obj=current, patient_id=current.pk)
     return current
 
 
 @transaction.atomic
-def patient_archive(*, request: HttpRequest, patient: Patient) -> Patient:
+def patient_archive(*, by: User, patient: Patient) -> Patient:
     """Archive instead of delete: the record stays, out of the everyday caseload. Refused
     while a registered archive check objects (sessions: an open course)."""
     # The patient's row, locked: a course opened at the same moment waits, or is seen here.
@@ -52,18 +49,18 @@ def patient_archive(*, request: HttpRequest, patient: Patient) -> Patient:
     patient.status = Patient.Status.ARCHIVED
     patient.archived_at = timezone.now()
     patient.save(update_fields=["status", "archived_at", "updated_at"])
-    audit_record(action=Action.ARCHIVE, request=request, obj=patient, patient_id=patient.pk)
+    audit_record(action=Action.ARCHIVE, by=by, obj=patient, patient_id=patient.pk)
     return patient
 
 
 @transaction.atomic
-def patient_restore(*, request: HttpRequest, patient: Patient) -> Patient:
+def patient_restore(*, by: User, patient: Patient) -> Patient:
     patient.status = Patient.Status.ACTIVE
     patient.archived_at = None
     patient.save(update_fields=["status", "archived_at", "updated_at"])
     audit_record(
         action=Action.UPDATE,
-        request=request,
+        by=by,
         obj=patient,
         patient_id=patient.pk,
         detail="restored from archive",

@@ -25,7 +25,7 @@ def patient_list(request):
     filters = CaseloadFilterForm(request.GET or None)
     patients = filters.filter(patients_for(request.user)).order_by("family_name", "given_name")
     page = _page(request, patients)
-    audit_record(action=Action.VIEW, request=request, detail=f"caseload list page {page.number}")
+    audit_record(action=Action.VIEW, by=request.user, detail=f"caseload list page {page.number}")
     return render(
         request,
         "patients/patient_list.html",
@@ -45,7 +45,7 @@ def patient_create(request):
     )
     if request.method == "POST" and form.is_valid():
         patient = services.patient_create(
-            request=request, therapist=request.user, patient=form.save(commit=False)
+            by=request.user, therapist=request.user, patient=form.save(commit=False)
         )
         messages.success(request, f"{patient.full_name} is on your caseload.")
         return redirect("patients:detail", pk=patient.pk)
@@ -59,7 +59,7 @@ def patient_create(request):
 @role_required(*CLINICAL_ROLES)
 def patient_detail(request, pk: int):
     patient = patient_get_for(request.user, pk)
-    audit_record(action=Action.VIEW, request=request, obj=patient, patient_id=patient.pk)
+    audit_record(action=Action.VIEW, by=request.user, obj=patient, patient_id=patient.pk)
     can_edit = patient.therapist_id == request.user.pk
     return render(
         request,
@@ -80,7 +80,7 @@ def patient_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             services.patient_update(
-                request=request, patient=form.save(commit=False), based_on=form.based_on
+                by=request.user, patient=form.save(commit=False), based_on=form.based_on
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -88,7 +88,7 @@ def patient_edit(request, pk: int):
             messages.success(request, "Patient details saved.")
             return redirect("patients:detail", pk=patient.pk)
     if request.method == "GET":
-        audit_record(action=Action.VIEW, request=request, obj=patient, patient_id=patient.pk)
+        audit_record(action=Action.VIEW, by=request.user, obj=patient, patient_id=patient.pk)
     return render(
         request,
         "patients/patient_form.html",
@@ -102,7 +102,7 @@ def patient_archive(request, pk: int):
     patient = patient_get_for_edit(request.user, pk)
     if not patient.is_archived:
         try:
-            services.patient_archive(request=request, patient=patient)
+            services.patient_archive(by=request.user, patient=patient)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -115,6 +115,6 @@ def patient_archive(request, pk: int):
 def patient_restore(request, pk: int):
     patient = patient_get_for_edit(request.user, pk)
     if patient.is_archived:
-        services.patient_restore(request=request, patient=patient)
+        services.patient_restore(by=request.user, patient=patient)
         messages.success(request, f"{patient.full_name} is back on your caseload.")
     return redirect("patients:detail", pk=patient.pk)

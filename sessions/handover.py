@@ -18,7 +18,6 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from ipt_clinic.accounts.audit import Action, audit_record
@@ -74,7 +73,7 @@ def handover_check(*, admin: User, from_therapist: User, to_therapist: User) -> 
 @transaction.atomic
 def caseload_handover(
     *,
-    request: HttpRequest,
+    by: User,
     from_therapist: User,
     to_therapist: User,
     courses: Iterable[Course] | None = None,
@@ -86,7 +85,7 @@ def caseload_handover(
     Returns (courses moved, patients moved). Rows that are no longer open or no longer on
     `from_therapist`'s caseload when the transaction runs are left alone.
     """
-    admin = request.user
+    admin = by
     handover_check(admin=admin, from_therapist=from_therapist, to_therapist=to_therapist)
     # Lock the receiving therapist's row, so they cannot be deactivated meanwhile.
     to_therapist = User.objects.select_for_update().get(pk=to_therapist.pk)
@@ -123,7 +122,7 @@ def caseload_handover(
     for course_id, patient_id in moving:
         audit_record(
             action=Action.UPDATE,
-            request=request,
+            by=by,
             obj=Course(pk=course_id),
             patient_id=patient_id,
             detail=detail,
@@ -131,7 +130,7 @@ def caseload_handover(
     for patient_id in waiting_ids:
         audit_record(
             action=Action.UPDATE,
-            request=request,
+            by=by,
             obj=Patient(pk=patient_id),
             patient_id=patient_id,
             detail=detail,

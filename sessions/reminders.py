@@ -30,13 +30,12 @@ from django.conf import settings
 from django.core import signing
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from ipt_clinic.accounts.audit import Action, audit_record
-from ipt_clinic.accounts.models import Clinic
+from ipt_clinic.accounts.models import Clinic, User
 from patients.models import Patient
 
 from .channels import PermanentSendError, ReminderMessage, TransientSendError, channel_named
@@ -396,7 +395,7 @@ def reminder_deliver(*, reminder_id: int) -> str:
 
 
 @transaction.atomic
-def reminder_retry(*, request: HttpRequest, reminder: Reminder) -> bool:
+def reminder_retry(*, by: User, reminder: Reminder) -> bool:
     """Send a failed reminder again (after its contact details were put right)."""
     now = timezone.now()
     retried = Reminder.objects.filter(
@@ -417,7 +416,7 @@ def reminder_retry(*, request: HttpRequest, reminder: Reminder) -> bool:
     if retried:
         audit_record(
             action=Action.UPDATE,
-            request=request,
+            by=by,
             obj=reminder,
             patient_id=reminder.session.course.patient_id,
             detail="failed reminder sent again",

@@ -4,7 +4,6 @@ from datetime import date, datetime, time
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from ipt_clinic.accounts.audit import Action, audit_record
@@ -29,11 +28,9 @@ from .selectors import opening_risk_unchecked
 Attendance = TherapySession.Attendance
 
 
-def course_audit(request, action, obj, course: Course, detail: str = "") -> None:
+def course_audit(by, action, obj, course: Course, detail: str = "") -> None:
     """Audit an action on `obj`, which belongs to `course` (and so to its patient)."""
-    audit_record(
-        action=action, request=request, obj=obj, patient_id=course.patient_id, detail=detail
-    )
+    audit_record(action=action, by=by, obj=obj, patient_id=course.patient_id, detail=detail)
 
 
 # --- Courses --------------------------------------------------------------------------------
@@ -42,7 +39,7 @@ def course_audit(request, action, obj, course: Course, detail: str = "") -> None
 @transaction.atomic
 def course_open(
     *,
-    request: HttpRequest,
+    by: User,
     patient: Patient,
     therapist: User,
     planned_sessions: int,
@@ -90,7 +87,7 @@ def course_open(
         )
         measure.full_clean()
         measure.save()
-    course_audit(request, Action.CREATE, course, course)
+    course_audit(by, Action.CREATE, course, course)
     return course
 
 
@@ -111,7 +108,7 @@ def _held_up_to(course: Course) -> int:
 @transaction.atomic
 def course_renegotiate(
     *,
-    request: HttpRequest,
+    by: User,
     course: Course,
     new_planned: int,
     reason: str,
@@ -145,7 +142,7 @@ def course_renegotiate(
         reason=reason,
         agreed_with_patient=agreed_with_patient,
         changed_on=changed_on,
-        changed_by=request.user,
+        changed_by=by,
     )
     change.full_clean()
     change.save()
@@ -168,7 +165,7 @@ def course_renegotiate(
     course.planned_sessions = new_planned
     course.save(update_fields=["planned_sessions", "updated_at"])
     course_audit(
-        request,
+        by,
         Action.UPDATE,
         course,
         course,
@@ -237,7 +234,7 @@ def _cancel_remaining(course: Course, reason: str) -> None:
 
 
 @transaction.atomic
-def course_complete(*, request: HttpRequest, course: Course, ended_on: date) -> Course:
+def course_complete(*, by: User, course: Course, ended_on: date) -> Course:
     course = _locked_course(course)
     if course.status != Course.Status.ACTIVE:
         raise ValidationError("Only an active course can be completed.")
@@ -255,14 +252,12 @@ def course_complete(*, request: HttpRequest, course: Course, ended_on: date) -> 
     course.status = Course.Status.COMPLETED
     course.ended_on = ended_on
     course.save(update_fields=["status", "ended_on", "updated_at"])
-    course_audit(request, Action.UPDATE, course, course, detail="completed")
+    course_audit(by, Action.UPDATE, course, course, detail="completed")
     return course
 
 
 @transaction.atomic
-def course_end_early(
-    *, request: HttpRequest, course: Course, reason: str, ended_on: date
-) -> Course:
+def course_end_early(*, by: User, course: Course, reason: str, ended_on: date) -> Course:
     course = _locked_course(course)
     if not course.is_open:
         raise ValidationError("This course is already closed.")
@@ -274,7 +269,7 @@ def course_end_early(
     course.end_reason = reason.strip()
     course.ended_on = ended_on
     course.save(update_fields=["status", "end_reason", "ended_on", "updated_at"])
-    course_audit(request, Action.UPDATE, course, course, detail="ended early")
+    course_audit(by, Action.UPDATE, course, course, detail="ended early")
     return course
 
 
@@ -333,7 +328,7 @@ def _shifted(moment: datetime, days: int, zone) -> datetime:
 @transaction.atomic
 def session_reschedule(
     *,
-    request: HttpRequest,
+    by: User,
     session: TherapySession,
     new_start: datetime,
     planned_minutes: int,
@@ -376,16 +371,16 @@ def session_reschedule(
     for other in later:
         other.save(update_fields=["scheduled_start", "updated_at"])
         detail = f"rescheduled with session {session.number}"
-        course_audit(request, Action.UPDATE, other, course, detail=detail)
+        course_audit(by, Action.UPDATE, other, course, detail=detail)
     reminders.reminders_plan(sessions=[session, *later], clinic=course.patient.clinic)
-    course_audit(request, Action.UPDATE, session, course, detail="rescheduled")
+    course_audit(by, Action.UPDATE, session, course, detail="rescheduled")
     return session
 
 
 @transaction.atomic
 def session_record_attendance(
     *,
-    request: HttpRequest,
+    by: User,
     session: TherapySession,
     attendance: str,
     actual_minutes: int | None = None,
@@ -414,7 +409,7 @@ def session_record_attendance(
     if attendance == Attendance.ATTENDED and course.status == Course.Status.PLANNED:
         course.status = Course.Status.ACTIVE
         course.save(update_fields=["status", "updated_at"])
-    course_audit(request, Action.UPDATE, session, course, detail=f"attendance {attendance}")
+    course_audit(by, Action.UPDATE, session, course, detail=f"attendance {attendance}")
     return session
 
 
@@ -428,7 +423,7 @@ def _check_note_editable(session: TherapySession) -> None:
 @transaction.atomic
 def session_note_save(
     *,
-    request: HttpRequest,
+    by: User,
     session: TherapySession,
     fields: dict,
     based_on: EditVersion | None = None,
@@ -440,7 +435,7 @@ def session_note_save(
         setattr(session, name, value)
     session.full_clean()
     session.save()
-    course_audit(request, Action.UPDATE, session, session.course, detail="note")
+    course_audit(by, Action.UPDATE, session, session.course, detail="note")
     return session
 
 
@@ -467,7 +462,7 @@ def sign_problems(
 
 
 @transaction.atomic
-def session_sign(*, request: HttpRequest, session: TherapySession) -> TherapySession:
+def session_sign(*, by: User, session: TherapySession) -> TherapySession:
     session = _locked(session)
     if session.is_signed:
         raise ValidationError("This note is already signed.")
@@ -476,39 +471,37 @@ def session_sign(*, request: HttpRequest, session: TherapySession) -> TherapySes
     if problems:
         raise ValidationError(problems)
     session.signed_at = timezone.now()
-    session.signed_by = request.user
+    session.signed_by = by
     session.save(update_fields=["signed_at", "signed_by", "updated_at"])
-    course_audit(request, Action.SIGN, session, session.course)
+    course_audit(by, Action.SIGN, session, session.course)
     return session
 
 
 @transaction.atomic
-def session_amend(
-    *, request: HttpRequest, session: TherapySession, reason: str, text: str
-) -> Amendment:
+def session_amend(*, by: User, session: TherapySession, reason: str, text: str) -> Amendment:
     session = _locked(session)
     if not session.is_signed:
         raise ValidationError("The note is not signed yet: edit it directly.")
-    amendment = Amendment(session=session, author=request.user, reason=reason, text=text)
+    amendment = Amendment(session=session, author=by, reason=reason, text=text)
     amendment.full_clean()
     amendment.save()
-    course_audit(request, Action.AMEND, session, session.course)
+    course_audit(by, Action.AMEND, session, session.course)
     return amendment
 
 
 @transaction.atomic
 def private_note_save(
     *,
-    request: HttpRequest,
+    by: User,
     session: TherapySession,
     text: str,
     based_on: EditVersion | None = None,
 ) -> PrivateNote:
-    note, _ = PrivateNote.objects.get_or_create(session=session, author=request.user)
+    note, _ = PrivateNote.objects.get_or_create(session=session, author=by)
     note = locked_current(note, based_on)
     note.text = text
     note.save()
-    course_audit(request, Action.UPDATE, session, session.course, detail="private note")
+    course_audit(by, Action.UPDATE, session, session.course, detail="private note")
     return note
 
 
@@ -518,7 +511,7 @@ def private_note_save(
 @transaction.atomic
 def measure_record(
     *,
-    request: HttpRequest,
+    by: User,
     session: TherapySession,
     kind: str,
     answers: dict[str, int | None],
@@ -537,9 +530,7 @@ def measure_record(
     check_current(measure or Measure(kind=kind), based_on)
     created = measure is None
     if created:
-        measure = Measure(
-            course=session.course, session=session, kind=kind, recorded_by=request.user
-        )
+        measure = Measure(course=session.course, session=session, kind=kind, recorded_by=by)
     measure.administered_on = timezone.localtime(
         session.scheduled_start, session.course.patient.clinic.zone
     ).date()
@@ -549,7 +540,7 @@ def measure_record(
     measure.save()
     audit_record(
         action=Action.CREATE if created else Action.UPDATE,
-        request=request,
+        by=by,
         obj=measure,
         patient_id=session.course.patient_id,
     )

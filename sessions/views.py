@@ -46,7 +46,7 @@ CLINICAL_ROLES = (Role.THERAPIST, Role.SUPERVISOR)
 
 
 def _audit_view(request, obj, course) -> None:
-    audit_record(action=Action.VIEW, request=request, obj=obj, patient_id=course.patient_id)
+    audit_record(action=Action.VIEW, by=request.user, obj=obj, patient_id=course.patient_id)
 
 
 def _audit_get(request, obj, course) -> None:
@@ -79,7 +79,7 @@ def course_open(request, patient_pk: int):
     if request.method == "POST" and form.is_valid() & all(f.is_valid() for f in baseline_forms):
         try:
             course = services.course_open(
-                request=request,
+                by=request.user,
                 patient=patient,
                 therapist=request.user,
                 baseline={f.kind: f.answers() for f in baseline_forms if not f.is_empty},
@@ -91,7 +91,7 @@ def course_open(request, patient_pk: int):
             messages.success(request, f"Course opened: {course.planned_sessions} sessions booked.")
             return redirect("sessions:course", pk=course.pk)
     if request.method == "GET":
-        audit_record(action=Action.VIEW, request=request, obj=patient, patient_id=patient.pk)
+        audit_record(action=Action.VIEW, by=request.user, obj=patient, patient_id=patient.pk)
     return render(
         request,
         "sessions/course_open.html",
@@ -167,7 +167,7 @@ def course_contract(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             services.course_renegotiate(
-                request=request, course=course, based_on=form.based_on, **form.cleaned_data
+                by=request.user, course=course, based_on=form.based_on, **form.cleaned_data
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -192,9 +192,9 @@ def course_close(request, pk: int):
     if form is not None and form.is_valid():
         try:
             if action == "complete":
-                services.course_complete(request=request, course=course, **form.cleaned_data)
+                services.course_complete(by=request.user, course=course, **form.cleaned_data)
             else:
-                services.course_end_early(request=request, course=course, **form.cleaned_data)
+                services.course_end_early(by=request.user, course=course, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -282,7 +282,7 @@ def session_reschedule(request, pk: int):
         data = form.cleaned_data
         try:
             services.session_reschedule(
-                request=request,
+                by=request.user,
                 session=session,
                 new_start=local_datetime(data["day"], data["at"], zone),
                 planned_minutes=data["planned_minutes"],
@@ -325,7 +325,7 @@ def session_attendance(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             services.session_record_attendance(
-                request=request, session=session, based_on=form.based_on, **form.cleaned_data
+                by=request.user, session=session, based_on=form.based_on, **form.cleaned_data
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -357,7 +357,7 @@ def session_note(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             services.session_note_save(
-                request=request,
+                by=request.user,
                 session=session,
                 fields=form.cleaned_data,
                 based_on=form.based_on,
@@ -392,7 +392,7 @@ def session_private_note(request, pk: int):
     if form.is_valid():
         try:
             services.private_note_save(
-                request=request,
+                by=request.user,
                 session=session,
                 text=form.cleaned_data["text"],
                 based_on=form.based_on,
@@ -412,7 +412,7 @@ def session_private_note(request, pk: int):
 def session_sign(request, pk: int):
     session = session_get_for_edit(request.user, pk)
     try:
-        services.session_sign(request=request, session=session)
+        services.session_sign(by=request.user, session=session)
     except ValidationError as error:
         for problem in error.messages:
             messages.error(request, problem)
@@ -427,7 +427,7 @@ def session_amend(request, pk: int):
     form = AmendmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.session_amend(request=request, session=session, **form.cleaned_data)
+            services.session_amend(by=request.user, session=session, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -459,7 +459,7 @@ def session_measure(request, pk: int, kind: str):
     if request.method == "POST" and form.is_valid():
         try:
             measure = services.measure_record(
-                request=request,
+                by=request.user,
                 session=session,
                 kind=kind,
                 answers=form.answers(),

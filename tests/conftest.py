@@ -220,15 +220,6 @@ def eager_tasks():
 # --- Clinical objects --------------------------------------------------------------------------
 
 
-def request_as(user):
-    """A request carrying a user, for services that record who acted (audit trail)."""
-    from django.test import RequestFactory
-
-    request = RequestFactory().get("/")
-    request.user = user
-    return request
-
-
 def make_patient(therapist, *, record_number=None, **fields):
     from patients.models import Patient
 
@@ -259,7 +250,7 @@ def open_course(patient, *, planned=12, start=None, baseline=None):
 
     start = start or timezone.localdate() - timedelta(days=21)
     return services.course_open(
-        request=request_as(patient.therapist),
+        by=patient.therapist,
         patient=patient,
         therapist=patient.therapist,
         planned_sessions=planned,
@@ -276,7 +267,7 @@ def attend(session, minutes=50):
     from sessions import services
 
     return services.session_record_attendance(
-        request=request_as(session.course.therapist),
+        by=session.course.therapist,
         session=session,
         attendance="attended",
         actual_minutes=minutes,
@@ -382,24 +373,24 @@ def rich_world(world, therapist):
         make_patient(therapist, given_name="Rich", family_name="World"),
         start=timezone.localdate() - timedelta(weeks=6),
     )
-    request = request_as(therapist)
+    actor = therapist
     for number in (1, 2, 3, 4, 5):
         session = course.sessions.get(number=number)
         attend(session)
         services.measure_record(
-            request=request,
+            by=actor,
             session=session,
             kind="phq9",
             answers={f"item_{n}": 1 for n in range(1, 10)},
         )
         services.session_note_save(
-            request=request,
+            by=actor,
             session=session,
             fields={"progress_note": f"Progress {number}", "risk_check_note": "Checked."},
         )
-        services.private_note_save(request=request, session=session, text="PRIVATE-CANARY")
+        services.private_note_save(by=actor, session=session, text="PRIVATE-CANARY")
         if number < 5:
-            services.session_sign(request=request, session=session)
+            services.session_sign(by=actor, session=session)
     person = Relationship.objects.create(course=course, name="Sam", relation="husband")
     LifeEvent.objects.create(course=course, occurred_on=course.start_date, description="Row")
     area = ProblemArea.objects.create(course=course, area="role_dispute", other_party=person)

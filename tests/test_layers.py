@@ -56,3 +56,20 @@ def test_the_plumbing_imports_no_app():
     for name in PLUMBING:
         path = ROOT / (name.replace(".", "/") + ".py")
         assert [m for m in imports_of(path) if layer_of(m) is not None] == [], name
+
+
+def test_services_take_the_acting_person_not_the_request():
+    """No application module fakes a request (django.test) or hands one to a service: services
+    take `by`, the audit trail reads the address from its context (accounts/audit.py)."""
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for layer in LAYERS
+        for path in modules_of(layer)
+        for module in imports_of(path)
+        if module == "django.test" or module.startswith("django.test.")
+    ]
+    assert offenders == []
+    for layer in LAYERS:
+        for path in modules_of(layer):
+            if path.name == "services.py":
+                assert "HttpRequest" not in path.read_text(), path.relative_to(ROOT)

@@ -10,18 +10,16 @@ from inventory.models import Goal, ProblemArea, Relationship
 from oversight.models import NoteReview, SupervisionNote
 from sessions import services as session_services
 from sessions.models import PrivateNote
-from tests.conftest import attend, request_as
+from tests.conftest import attend
 
 
 @pytest.fixture
 def signed(course, therapist):
     session = course.sessions.get(number=1)
     attend(session)
-    request = request_as(therapist)
-    session_services.session_note_save(
-        request=request, session=session, fields={"progress_note": "Note."}
-    )
-    session_services.session_sign(request=request, session=session)
+    actor = therapist
+    session_services.session_note_save(by=actor, session=session, fields={"progress_note": "Note."})
+    session_services.session_sign(by=actor, session=session)
     return session
 
 

@@ -278,14 +278,13 @@ def _contract(world):
 
 def _note_review(world):
     from sessions import services
-    from tests.conftest import request_as
 
     session = _attended(world["course"], 1)
-    request = request_as(world["therapist"])
+    actor = world["therapist"]
     services.session_note_save(
-        request=request, session=session, fields={"progress_note": "Seen.", "risk_check_note": "."}
+        by=actor, session=session, fields={"progress_note": "Seen.", "risk_check_note": "."}
     )
-    services.session_sign(request=request, session=session)
+    services.session_sign(by=actor, session=session)
     url = reverse("sessions:session", args=[session.pk])
     action = reverse("caseload:note_review", args=[session.pk])
     first = {"status": "needs_revision", "comment": "FIRST-TAB-TEXT"}

@@ -55,8 +55,7 @@ class SignInSessionTimeoutMiddleware:
             user = request.user
             audit_record(
                 action=Action.SESSION_EXPIRED,
-                request=request,
-                user=user,
+                by=user,
                 detail="idle" if idle else "absolute",
             )
             logout(request)

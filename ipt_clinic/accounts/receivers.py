@@ -18,7 +18,7 @@ def audit_login(sender, request, user, **kwargs) -> None:
         mark_sign_in(request.session, user)
         sign_in_record(request, user)
         remember_own_device(request, user)
-    audit_record(action=Action.LOGIN, request=request, user=user)
+    audit_record(action=Action.LOGIN, by=user)
 
 
 @receiver(user_logged_out)
@@ -26,7 +26,7 @@ def audit_logout(sender, request, user, **kwargs) -> None:
     if request is not None and hasattr(request, "session"):
         sign_in_forget(request.session.session_key)
     if user is not None:
-        audit_record(action=Action.LOGOUT, request=request, user=user)
+        audit_record(action=Action.LOGOUT, by=user)
 
 
 @receiver(user_login_failed)
@@ -35,8 +35,7 @@ def audit_login_failed(sender, credentials, request=None, **kwargs) -> None:
     known = User.objects.filter(email=email).first() if email else None
     audit_record(
         action=Action.LOGIN_FAILED,
-        request=request,
-        user=known,
+        by=known,
         outcome=Outcome.FAILURE,
         detail=f"attempted {email}" if known is None and email else "",
     )
@@ -47,8 +46,7 @@ def audit_lockout(sender, request, username, ip_address, **kwargs) -> None:
     known = User.objects.filter(email=canonical_email(username)).first() if username else None
     audit_record(
         action=Action.LOCKOUT,
-        request=request,
-        user=known,
+        by=known,
         outcome=Outcome.DENIED,
         detail=f"attempted {username}" if known is None and username else "",
     )

@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -99,7 +98,7 @@ def _invitation_email(invitation: Invitation) -> EmailMessage:
 @transaction.atomic
 def invitation_send(
     *,
-    request: HttpRequest,
+    by: User,
     email: str,
     full_name: str,
     is_therapist: bool = False,
@@ -112,7 +111,7 @@ def invitation_send(
     The email goes out inside the transaction: if the mail server refuses it, nothing is saved
     and the admin is told, rather than an invitation existing that nobody received.
     """
-    admin = request.user
+    admin = by
     email = canonical_email(email)
     if User.objects.email_taken(email):
         raise ValidationError({"email": "An account with this email address already exists."})
@@ -132,7 +131,7 @@ def invitation_send(
     invitation.save()
     audit_record(
         action=Action.CREATE,
-        request=request,
+        by=by,
         obj=invitation,
         detail=f"invited {email} as {_roles_text(invitation)}",
     )
@@ -141,14 +140,14 @@ def invitation_send(
 
 
 @transaction.atomic
-def invitation_withdraw(*, request: HttpRequest, invitation: Invitation) -> bool:
+def invitation_withdraw(*, by: User, invitation: Invitation) -> bool:
     withdrawn = (
         Invitation.objects.pending().filter(pk=invitation.pk).update(revoked_at=timezone.now())
     )
     if withdrawn:
         audit_record(
             action=Action.UPDATE,
-            request=request,
+            by=by,
             obj=invitation,
             detail=f"invitation of {invitation.email} withdrawn",
         )
@@ -166,7 +165,7 @@ def invitation_new_user(invitation: Invitation) -> User:
 
 
 @transaction.atomic
-def invitation_accept(*, request: HttpRequest, invitation: Invitation, password: str) -> User:
+def invitation_accept(*, invitation: Invitation, password: str) -> User:
     """Create the invitee's account with the password they chose. Works once: the
     invitation is claimed by a conditional UPDATE, so two tabs cannot both use it."""
     claimed = (
@@ -183,8 +182,7 @@ def invitation_accept(*, request: HttpRequest, invitation: Invitation, password:
     Invitation.objects.filter(pk=invitation.pk).update(accepted_user=user)
     audit_record(
         action=Action.CREATE,
-        request=request,
-        user=user,
+        by=user,
         obj=user,
         detail=f"joined by an invitation from {invitation.invited_by.full_name}",
     )
@@ -203,7 +201,7 @@ def _other_active_admins(person: User):
 @transaction.atomic
 def staff_update(
     *,
-    request: HttpRequest,
+    by: User,
     person: User,
     full_name: str,
     is_therapist: bool,
@@ -224,20 +222,20 @@ def staff_update(
             "Keep at least one role. To stop someone signing in, deactivate them instead."
         )
     wanted = dict(zip(ROLE_FIELDS, (is_therapist, is_supervisor, is_clinic_admin), strict=True))
-    if person.pk == request.user.pk:
+    if person.pk == by.pk:
         # Nobody changes their own access: an admin who made themselves a supervisor could
         # read clinical notes. Another admin does it, and the clinic's admins see it.
         for field, held in wanted.items():
             if held and not getattr(person, field):
                 errors[field] = "You cannot give yourself a role; ask another clinic admin."
     if person.is_clinic_admin and not is_clinic_admin:
-        if person.pk == request.user.pk:
+        if person.pk == by.pk:
             errors["is_clinic_admin"] = (
                 "You cannot take away your own clinic admin role; ask another admin."
             )
         elif person.is_active and not _other_active_admins(person).exists():
             errors["is_clinic_admin"] = "The clinic needs at least one active clinic admin."
-    if person.pk == request.user.pk and person.is_therapist and not is_therapist:
+    if person.pk == by.pk and person.is_therapist and not is_therapist:
         errors["is_therapist"] = "You cannot change your own roles; ask another clinic admin."
     elif person.is_therapist and not is_therapist:
         problems = caseload_problems(person)
@@ -246,7 +244,7 @@ def staff_update(
         if problems:
             errors["is_therapist"] = " ".join(problems)
     supervises = person.supervisions_given.current(today)
-    if person.pk == request.user.pk and person.is_supervisor and not is_supervisor:
+    if person.pk == by.pk and person.is_supervisor and not is_supervisor:
         errors["is_supervisor"] = "You cannot change your own roles; ask another clinic admin."
     elif person.is_supervisor and not is_supervisor and supervises.exists():
         errors["is_supervisor"] = "They supervise therapists: end those supervision links first."
@@ -265,17 +263,17 @@ def staff_update(
     if changes:
         audit_record(
             action=Action.UPDATE,
-            request=request,
+            by=by,
             obj=person,
             detail="; ".join(changes),
         )
     return person
 
 
-def deactivation_problems(*, request: HttpRequest, person: User) -> list[str]:
+def deactivation_problems(*, by: User, person: User) -> list[str]:
     """Why the person cannot be deactivated now (empty when they can)."""
     problems = []
-    if person.pk == request.user.pk:
+    if person.pk == by.pk:
         problems.append("You cannot deactivate your own account; ask another admin.")
     elif person.is_clinic_admin and not _other_active_admins(person).exists():
         problems.append("The clinic needs at least one active clinic admin.")
@@ -284,7 +282,7 @@ def deactivation_problems(*, request: HttpRequest, person: User) -> list[str]:
 
 
 @transaction.atomic
-def staff_deactivate(*, request: HttpRequest, person: User) -> int:
+def staff_deactivate(*, by: User, person: User) -> int:
     """The person can no longer sign in; every sign-in of theirs ends now, and so do their
     current supervision links. Their account and everything they did stay.
 
@@ -292,7 +290,7 @@ def staff_deactivate(*, request: HttpRequest, person: User) -> int:
     caseload to hand over.
     """
     person = User.objects.select_for_update().get(pk=person.pk)
-    problems = deactivation_problems(request=request, person=person)
+    problems = deactivation_problems(by=by, person=person)
     if problems:
         raise ValidationError(problems)
     if not person.is_active:
@@ -309,7 +307,7 @@ def staff_deactivate(*, request: HttpRequest, person: User) -> int:
     sign_ins = sign_ins_end(person)
     audit_record(
         action=Action.UPDATE,
-        request=request,
+        by=by,
         obj=person,
         detail=f"deactivated; {sign_ins} sign-ins ended, {ended} supervision links ended",
     )
@@ -317,11 +315,11 @@ def staff_deactivate(*, request: HttpRequest, person: User) -> int:
 
 
 @transaction.atomic
-def staff_reactivate(*, request: HttpRequest, person: User) -> User:
+def staff_reactivate(*, by: User, person: User) -> User:
     updated = User.objects.filter(pk=person.pk, is_active=False).update(is_active=True)
     if updated:
         person.is_active = True
-        audit_record(action=Action.UPDATE, request=request, obj=person, detail="reactivated")
+        audit_record(action=Action.UPDATE, by=by, obj=person, detail="reactivated")
     return person
 
 
@@ -331,7 +329,7 @@ def staff_reactivate(*, request: HttpRequest, person: User) -> User:
 @transaction.atomic
 def supervision_create(
     *,
-    request: HttpRequest,
+    by: User,
     supervisor: User,
     therapist: User,
     starts_on: date,
@@ -340,14 +338,14 @@ def supervision_create(
     link = Supervision(
         supervisor=supervisor, therapist=therapist, starts_on=starts_on, ends_on=ends_on
     )
-    _check_not_own_link(request, link)
+    _check_not_own_link(by, link)
     link.full_clean()
-    if supervisor.clinic_id != request.user.clinic_id:
+    if supervisor.clinic_id != by.clinic_id:
         raise ValidationError({"supervisor": "Choose a supervisor of your clinic."})
     link.save()
     audit_record(
         action=Action.CREATE,
-        request=request,
+        by=by,
         obj=link,
         detail=f"{_link_text(link)} from {starts_on:%-d %b %Y}",
     )
@@ -358,15 +356,15 @@ def _link_text(link: Supervision) -> str:
     return f"{link.supervisor.full_name} supervises {link.therapist.full_name}"
 
 
-def _check_not_own_link(request: HttpRequest, link: Supervision) -> None:
+def _check_not_own_link(by: User, link: Supervision) -> None:
     """Nobody adds, changes or ends a supervision link of their own: a supervisor's link is
     access to a caseload, and another admin decides it."""
-    if request.user.pk == link.supervisor_id:
+    if by.pk == link.supervisor_id:
         raise ValidationError(
             {"supervisor": "You cannot add or change a supervision link of your own; ask "
              "another clinic admin."}
         )  # fmt: skip
-    if request.user.pk == link.therapist_id:
+    if by.pk == link.therapist_id:
         raise ValidationError(
             {"therapist": "You cannot add or change a supervision link of your own; ask "
              "another clinic admin."}
@@ -376,13 +374,13 @@ def _check_not_own_link(request: HttpRequest, link: Supervision) -> None:
 @transaction.atomic
 def supervision_update(
     *,
-    request: HttpRequest,
+    by: User,
     link: Supervision,
     starts_on: date,
     ends_on: date | None,
     based_on: EditVersion | None = None,
 ) -> Supervision:
-    _check_not_own_link(request, link)
+    _check_not_own_link(by, link)
     link = (
         Supervision.objects.select_for_update(of=("self",))
         .select_related("supervisor", "therapist")
@@ -397,7 +395,7 @@ def supervision_update(
     until = f"{ends_on:%-d %b %Y}" if ends_on else "open"
     audit_record(
         action=Action.UPDATE,
-        request=request,
+        by=by,
         obj=link,
         detail=f"{_link_text(link)}: dates {starts_on:%-d %b %Y} to {until}",
     )
@@ -405,11 +403,11 @@ def supervision_update(
 
 
 @transaction.atomic
-def supervision_end_now(*, request: HttpRequest, link: Supervision) -> Supervision:
+def supervision_end_now(*, by: User, link: Supervision) -> Supervision:
     """End the link at this instant: the supervisor loses access to the caseload at once
     (an end date keeps it to the end of that day). Its end date becomes today, or its start
     date if it had not begun; to supervise again, add a new link."""
-    _check_not_own_link(request, link)
+    _check_not_own_link(by, link)
     today = timezone.localdate()
     link = (
         Supervision.objects.current(today)
@@ -423,7 +421,7 @@ def supervision_end_now(*, request: HttpRequest, link: Supervision) -> Supervisi
     link.end_now(today, timezone.now())
     audit_record(
         action=Action.UPDATE,
-        request=request,
+        by=by,
         obj=link,
         detail=f"{_link_text(link)}: supervision ended at once",
     )

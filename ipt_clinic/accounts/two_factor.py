@@ -22,9 +22,8 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import tasks
-from .audit import Action, Outcome, audit_record
+from .audit import Action, Outcome, audit_record, current_context
 from .models import User
-from .net import client_ip
 from .signins import sign_ins_end
 
 RECOVERY_CODE_COUNT = 10
@@ -162,24 +161,24 @@ def _enrolment_finish(request: HttpRequest, device: TOTPDevice, *, replacing: bo
     change = "replaced" if replacing else "enrolled"
     audit_record(
         action=Action.UPDATE,
-        request=request,
+        by=request.user,
         obj=user,
         detail=f"two-factor authenticator {change}; {ended} other sign-ins ended",
     )
-    security_notice_send(user=user, change=change, request=request)
+    security_notice_send(user=user, change=change)
     return codes
 
 
 def _audit_refused(request: HttpRequest, detail: str) -> None:
     audit_record(
-        action=Action.LOGIN_FAILED, request=request, outcome=Outcome.FAILURE, detail=detail
+        action=Action.LOGIN_FAILED, by=request.user, outcome=Outcome.FAILURE, detail=detail
     )
 
 
-def security_notice_send(*, user: User, change: str, request: HttpRequest | None = None) -> None:
+def security_notice_send(*, user: User, change: str) -> None:
     """Tell the owner by email that their second factor changed, once the change is committed
     (queued: the mail is built by a worker). The message names no patient and no code."""
-    ip = client_ip(request) if request is not None else None
+    ip = current_context().ip_address
     transaction.on_commit(
         lambda: tasks.security_notice.delay(user_id=user.pk, change=change, ip_address=ip)
     )
@@ -220,7 +219,7 @@ def second_step_verify(request: HttpRequest, code: str) -> bool:
         return False
     otp_login(request, device)
     kind = "recovery code" if isinstance(device, StaticDevice) else "authenticator"
-    audit_record(action=Action.LOGIN, request=request, detail=f"second step verified ({kind})")
+    audit_record(action=Action.LOGIN, by=request.user, detail=f"second step verified ({kind})")
     return True
 
 
@@ -230,17 +229,15 @@ def throttled(user: User) -> bool:
 
 
 @transaction.atomic
-def two_factor_reset(request: HttpRequest, user: User) -> None:
+def two_factor_reset(*, by: User, user: User) -> None:
     """An admin removes a user's second factor (lost phone); they enrol again at next sign-in.
     Never their own: they replace it from My account, with a current code."""
-    if user.pk == request.user.pk:
+    if user.pk == by.pk:
         raise ValidationError(
             "You cannot reset your own two-factor sign-in; replace the authenticator from My "
             "account, or ask another clinic admin."
         )
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
-    audit_record(
-        action=Action.UPDATE, request=request, obj=user, detail="second factor reset by an admin"
-    )
-    security_notice_send(user=user, change="reset", request=request)
+    audit_record(action=Action.UPDATE, by=by, obj=user, detail="second factor reset by an admin")
+    security_notice_send(user=user, change="reset")

@@ -36,7 +36,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        audit_record(action=Action.PASSWORD_CHANGE, request=self.request)
+        audit_record(action=Action.PASSWORD_CHANGE, by=self.request.user)
         return response
 
 
@@ -49,7 +49,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form):
         response = super().form_valid(form)
-        audit_record(action=Action.PASSWORD_RESET, request=self.request, user=form.user)
+        audit_record(action=Action.PASSWORD_RESET, by=form.user)
         return response
 
 
@@ -133,7 +133,7 @@ def two_factor_recovery_codes(request):
         return redirect("two_factor_verify")
     codes = two_factor.recovery_codes_renew(request.user)
     audit_record(
-        action=Action.UPDATE, request=request, obj=request.user, detail="recovery codes renewed"
+        action=Action.UPDATE, by=request.user, obj=request.user, detail="recovery codes renewed"
     )
     return render(
         request,
@@ -163,7 +163,7 @@ def my_account(request):
 @clinic_member_required
 def end_other_sign_ins(request):
     ended = sign_ins_end(request.user, keep_session_key=request.session.session_key)
-    audit_record(action=Action.LOGOUT, request=request, detail=f"ended {ended} other sign-ins")
+    audit_record(action=Action.LOGOUT, by=request.user, detail=f"ended {ended} other sign-ins")
     messages.success(
         request, f"Signed out everywhere else ({ended} other sign-in{'s' if ended != 1 else ''})."
     )
@@ -185,7 +185,7 @@ def invitation_accept(request, token: str):
     if request.method == "POST" and form.is_valid():
         try:
             user = services.invitation_accept(
-                request=request, invitation=invitation, password=form.cleaned_data["password1"]
+                invitation=invitation, password=form.cleaned_data["password1"]
             )
         except services.InvitationUnusable as unusable:
             return _unusable(request, unusable)

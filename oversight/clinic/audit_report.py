@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from ipt_clinic.accounts.access import Role, has_role
 from ipt_clinic.accounts.audit import Action, Outcome, audit_record
-from ipt_clinic.accounts.models import AuditEvent
+from ipt_clinic.accounts.models import AuditEvent, User
 from patients.models import Patient
 
 from .forms import DEFAULT_SORT, SORTS
@@ -104,11 +104,11 @@ def exports_left(user, now: datetime | None = None) -> tuple[int, datetime | Non
     return left, (recent[0] + EXPORT_WINDOW if recent and not left else None)
 
 
-def export_record(*, request, rows: int, filters: dict, allowed: bool) -> None:
+def export_record(*, by: User, rows: int, filters: dict, allowed: bool) -> None:
     described = ", ".join(f"{key}={value}" for key, value in sorted(filters.items(), key=str))
     audit_record(
         action=Action.EXPORT,
-        request=request,
+        by=by,
         outcome=Outcome.SUCCESS if allowed else Outcome.DENIED,
         detail=(
             f"{EXPORT_DETAIL}: {rows} rows; {described or 'no filters'}"

@@ -54,7 +54,7 @@ def staff_invite(request):
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            invitation = services.invitation_send(request=request, **form.cleaned_data)
+            invitation = services.invitation_send(by=request.user, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         except OSError:
@@ -76,7 +76,7 @@ def staff_invite(request):
 @role_required(Role.CLINIC_ADMIN)
 def invitation_withdraw(request, pk: int):
     invitation = get_object_or_404(_invitations_for(request.user), pk=pk)
-    if services.invitation_withdraw(request=request, invitation=invitation):
+    if services.invitation_withdraw(by=request.user, invitation=invitation):
         messages.success(request, f"The invitation of {invitation.email} is withdrawn.")
     else:
         messages.info(request, "That invitation was no longer pending.")
@@ -90,7 +90,7 @@ def staff_detail(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             services.staff_update(
-                request=request, person=person, based_on=form.based_on, **form.cleaned_data
+                by=request.user, person=person, based_on=form.based_on, **form.cleaned_data
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -123,7 +123,7 @@ def staff_detail(request, pk: int):
 def staff_deactivate(request, pk: int):
     person = get_object_or_404(staff_for(request.user), pk=pk)
     try:
-        ended = services.staff_deactivate(request=request, person=person)
+        ended = services.staff_deactivate(by=request.user, person=person)
     except ValidationError as error:
         for problem in error.messages:
             messages.error(request, f"Not deactivated. {problem}")
@@ -141,7 +141,7 @@ def staff_deactivate(request, pk: int):
 @role_required(Role.CLINIC_ADMIN)
 def staff_reactivate(request, pk: int):
     person = get_object_or_404(staff_for(request.user), pk=pk)
-    services.staff_reactivate(request=request, person=person)
+    services.staff_reactivate(by=request.user, person=person)
     messages.success(request, f"{person.full_name} can sign in again.")
     return redirect("staff:detail", pk=person.pk)
 
@@ -154,7 +154,7 @@ def supervision_list(request):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.supervision_create(request=request, **form.cleaned_data)
+            services.supervision_create(by=request.user, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -186,7 +186,7 @@ def supervision_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             services.supervision_update(
-                request=request,
+                by=request.user,
                 link=link,
                 starts_on=form.cleaned_data["starts_on"],
                 ends_on=form.cleaned_data["ends_on"],
@@ -209,7 +209,7 @@ def supervision_end(request, pk: int):
         supervisions_for(request.user).select_related("supervisor", "therapist"), pk=pk
     )
     try:
-        services.supervision_end_now(request=request, link=link)
+        services.supervision_end_now(by=request.user, link=link)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -227,7 +227,7 @@ def two_factor_reset(request, pk: int):
     """A clinic admin removes a colleague's second factor (a lost phone): they enrol again."""
     person = get_object_or_404(staff_for(request.user), pk=pk)
     try:
-        two_factor.two_factor_reset(request, person)
+        two_factor.two_factor_reset(by=request.user, user=person)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

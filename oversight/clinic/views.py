@@ -62,7 +62,7 @@ def clinic_settings(request):
     if request.method == "POST" and form.is_valid() and flags_form.is_valid():
         try:
             services.clinic_settings_save(
-                request=request,
+                by=request.user,
                 clinic=form.save(commit=False),
                 thresholds=flags_form.save(commit=False),
                 changed=form.changed_data,
@@ -112,7 +112,7 @@ def audit_report_page(request):
     names = audit_report.model_names()
     for event in page.object_list:
         event.object_label = names.get(event.object_type, event.object_type)
-    audit_record(action=Action.VIEW, request=request, detail=f"audit report page {page.number}")
+    audit_record(action=Action.VIEW, by=request.user, detail=f"audit report page {page.number}")
     left, _ = audit_report.exports_left(request.user)
     return render(
         request,
@@ -138,7 +138,7 @@ def audit_export(request):
     filters, sort = form.filters(), form.sort_key()
     left, again_at = audit_report.exports_left(request.user)
     if not left:
-        audit_report.export_record(request=request, rows=0, filters=filters, allowed=False)
+        audit_report.export_record(by=request.user, rows=0, filters=filters, allowed=False)
         response = render(
             request,
             "caseload/audit_export_limited.html",
@@ -153,7 +153,7 @@ def audit_export(request):
         response["Retry-After"] = str(max(int((again_at - timezone.now()).total_seconds()), 1))
         return response
     events = audit_report.audit_events_for(request.user, filters=filters, sort=sort)
-    audit_report.export_record(request=request, rows=events.count(), filters=filters, allowed=True)
+    audit_report.export_record(by=request.user, rows=events.count(), filters=filters, allowed=True)
     clinic = request.user.clinic
     name = f"audit-{slugify(clinic.name) or 'clinic'}-{timezone.localdate()}"
     response = StreamingHttpResponse(
@@ -197,7 +197,7 @@ def reminder_failures(request):
     """Reminders that could not be sent, so that someone calls the patient or fixes the
     contact details. Roster-level data only: names, contact, appointment time, reason."""
     page = Paginator(failed_reminders_for(request.user), 50).get_page(request.GET.get("page"))
-    audit_record(action=Action.VIEW, request=request, detail=f"failed reminders page {page.number}")
+    audit_record(action=Action.VIEW, by=request.user, detail=f"failed reminders page {page.number}")
     return render(
         request,
         "sessions/reminder_failures.html",
@@ -214,7 +214,7 @@ def reminder_failures(request):
 @role_required(Role.CLINIC_ADMIN)
 def reminder_retry(request, pk: int):
     reminder = failed_reminder_get_for(request.user, pk)
-    if reminders.reminder_retry(request=request, reminder=reminder):
+    if reminders.reminder_retry(by=request.user, reminder=reminder):
         messages.success(request, "The reminder will be sent again within a minute.")
     else:
         messages.error(request, "The appointment is no longer ahead: nothing to send.")
@@ -226,7 +226,7 @@ def patient_roster(request):
     filters = CaseloadFilterForm(request.GET or None)
     patients = filters.filter(roster_for(request.user)).order_by("family_name", "given_name")
     page = Paginator(patients, ROSTER_PAGE_SIZE).get_page(request.GET.get("page"))
-    audit_record(action=Action.VIEW, request=request, detail=f"patient roster page {page.number}")
+    audit_record(action=Action.VIEW, by=request.user, detail=f"patient roster page {page.number}")
     return render(
         request,
         "patients/patient_roster.html",
@@ -251,7 +251,7 @@ def caseload_handover(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             moved_courses, moved_patients = handover.caseload_handover(
-                request=request,
+                by=request.user,
                 from_therapist=therapist,
                 to_therapist=form.cleaned_data["to_therapist"],
                 courses=form.cleaned_data.get("courses") or [],

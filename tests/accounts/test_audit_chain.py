@@ -10,7 +10,7 @@ from ipt_clinic.accounts.models import AuditEvent
 
 @pytest.fixture
 def events(therapist):
-    return [audit_record(action=Action.VIEW, user=therapist, patient_id=n) for n in range(5)]
+    return [audit_record(action=Action.VIEW, by=therapist, patient_id=n) for n in range(5)]
 
 
 def test_each_event_links_to_the_previous(events):

@@ -9,7 +9,7 @@ from ipt_clinic.accounts.models import AuditEvent, AuditTrailIsAppendOnly
 
 @pytest.fixture
 def event(therapist):
-    return audit_record(action=Action.VIEW, user=therapist, patient_id=42)
+    return audit_record(action=Action.VIEW, by=therapist, patient_id=42)
 
 
 def test_event_records_who_where_and_which_clinic(event, therapist):
@@ -48,5 +48,32 @@ def test_postgresql_refuses_raw_update_and_delete(require_postgres, event, sql):
 
 
 def test_postgresql_still_accepts_new_events(require_postgres, event, therapist):
-    audit_record(action=Action.LOGIN, user=therapist)
+    audit_record(action=Action.LOGIN, by=therapist)
     assert AuditEvent.objects.count() == 2
+
+
+# --- Where events come from: the audit context ----------------------------------------------
+
+
+def test_a_request_gives_its_events_the_client_address_and_an_id(client_for, therapist, patient):
+    response = client_for(therapist).get(
+        f"/patients/{patient.pk}/", REMOTE_ADDR="10.1.2.3", HTTP_X_REQUEST_ID="req-12345678"
+    )
+    assert response["X-Request-ID"] == "req-12345678"
+    event = AuditEvent.objects.filter(action="view", patient_id=patient.pk).latest("id")
+    assert event.ip_address == "10.1.2.3" and event.user == therapist
+
+
+@pytest.mark.parametrize("given", ["", "short", "bad id with spaces", "x" * 65, "<script>"])
+def test_a_request_id_that_does_not_look_like_one_is_replaced(client_for, therapist, given):
+    response = client_for(therapist).get("/accounts/", HTTP_X_REQUEST_ID=given)
+    assert response["X-Request-ID"] != given and len(response["X-Request-ID"]) == 32
+
+
+def test_events_outside_a_request_carry_no_address(therapist):
+    from ipt_clinic.accounts.audit import audit_context
+
+    assert audit_record(action=Action.VIEW, by=therapist).ip_address is None
+    with audit_context(ip_address="10.9.9.9"):
+        assert audit_record(action=Action.VIEW, by=therapist).ip_address == "10.9.9.9"
+    assert audit_record(action=Action.VIEW, by=therapist).ip_address is None

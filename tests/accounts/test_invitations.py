@@ -209,11 +209,10 @@ def test_the_service_refuses_a_look_alike_address_too(clinic_admin):
     from django.core.exceptions import ValidationError
 
     from ipt_clinic.accounts.services import invitation_send
-    from tests.conftest import request_as
 
     with pytest.raises(ValidationError, match="plain letters"):
         invitation_send(
-            request=request_as(clinic_admin),
+            by=clinic_admin,
             email="adam@cli\u00adnic.test",
             full_name="Second Me",
             is_supervisor=True,

@@ -8,7 +8,7 @@ import pytest
 
 from inventory.models import Relationship
 from sessions import services
-from tests.conftest import PASSWORD, attend, request_as
+from tests.conftest import PASSWORD, attend
 
 from .conftest import sign_in
 
@@ -20,7 +20,7 @@ def test_long_words_do_not_widen_the_pages(page, therapist, course, shot):
     session = course.sessions.get(number=1)
     attend(session)
     services.session_note_save(
-        request=request_as(therapist),
+        by=therapist,
         session=session,
         fields={"progress_note": "Pasted " + "x" * 300 + " end."},
     )

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from sessions import services
 from sessions.models import TherapySession
-from tests.conftest import PASSWORD, attend, make_patient, open_course, request_as
+from tests.conftest import PASSWORD, attend, make_patient, open_course
 
 from .conftest import sign_in
 
@@ -28,11 +28,11 @@ def caseload(therapist, supervisor):
     )
     first = troubled.sessions.get(number=1)
     attend(first)
-    request = request_as(therapist)
+    actor = therapist
     services.session_note_save(
-        request=request, session=first, fields={"progress_note": "Explored the inventory."}
+        by=actor, session=first, fields={"progress_note": "Explored the inventory."}
     )
-    services.session_sign(request=request, session=first)
+    services.session_sign(by=actor, session=first)
     TherapySession.objects.filter(course=troubled, number__in=[2, 3]).update(attendance="no_show")
     return quiet, troubled
 

@@ -17,7 +17,6 @@ from inventory.models import (
     Relationship,
 )
 from ipt_clinic.validation import in_words, years_after
-from tests.conftest import request_as
 from tests.limits import WINDOW_EDGES, edge_day, too_long
 
 FAR_DATES = ["9999-12-31", "9000-06-01", "0001-01-01", "1899-12-31"]
@@ -47,7 +46,7 @@ def test_a_life_event_happened_between_birth_and_today(course, side, offset, acc
     event = LifeEvent(course=course, occurred_on=day, description="Moved out")
 
     def save():
-        return services.life_event_save(request=request_as(course.therapist), event=event)
+        return services.life_event_save(by=course.therapist, event=event)
 
     if accepted:
         assert save().occurred_on == day
@@ -96,7 +95,7 @@ def test_a_death_or_a_change_of_role_lies_in_the_patients_lifetime(
 
     def save():
         return services.problem_area_update(
-            request=request_as(course.therapist), problem_area=grief, fields={field: day}
+            by=course.therapist, problem_area=grief, fields={field: day}
         )
 
     if accepted:
@@ -142,7 +141,7 @@ def test_a_dispute_stage_is_dated_from_a_year_before_the_start_until_today(
 
     def save():
         return services.dispute_stage_change(
-            request=request_as(course.therapist),
+            by=course.therapist,
             problem_area=dispute,
             stage="impasse",
             changed_on=day,
@@ -182,6 +181,6 @@ def test_a_relationship_saved_by_the_service_keeps_to_its_limit(course):
     person = Relationship(course=course, name="Sam", relation="partner", satisfying="x" * 10_001)
 
     def save():
-        return services.relationship_save(request=request_as(course.therapist), relationship=person)
+        return services.relationship_save(by=course.therapist, relationship=person)
 
     assert refusal(save)["satisfying"] == [too_long(10_000)]

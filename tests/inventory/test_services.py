@@ -8,12 +8,12 @@ from inventory import services
 from inventory.models import DisputeStageChange, Goal, ProblemArea, SessionFocus, TerminationReview
 from inventory.selectors import inventory_suggestions
 from sessions import services as session_services
-from tests.conftest import attend, open_course, request_as
+from tests.conftest import attend, open_course
 
 
 def save(course, primary, secondary=None, confirmed=False, **extra):
     return services.formulation_save(
-        request=request_as(course.therapist),
+        by=course.therapist,
         course=course,
         text="Formulation text",
         rationale="",
@@ -99,13 +99,13 @@ def test_an_area_with_goals_cannot_change_or_go(course, people):
 def test_dispute_stage_history(course, people, therapist):
     save(course, {"area": "role_dispute", "other_party": people["partner"]})
     area = ProblemArea.objects.get()
-    request = request_as(therapist)
+    actor = therapist
     week_ago = timezone.localdate() - timedelta(days=7)
     services.dispute_stage_change(
-        request=request, problem_area=area, stage="impasse", changed_on=week_ago, note=""
+        by=actor, problem_area=area, stage="impasse", changed_on=week_ago, note=""
     )
     services.dispute_stage_change(
-        request=request,
+        by=actor,
         problem_area=area,
         stage="renegotiation",
         changed_on=timezone.localdate(),
@@ -113,7 +113,7 @@ def test_dispute_stage_history(course, people, therapist):
     )
     with pytest.raises(ValidationError, match="already at this stage"):
         services.dispute_stage_change(
-            request=request,
+            by=actor,
             problem_area=area,
             stage="renegotiation",
             changed_on=timezone.localdate(),
@@ -127,10 +127,10 @@ def test_dispute_stage_history(course, people, therapist):
 
 def test_removing_a_person_keeps_the_row_and_is_refused_while_in_use(course, people, therapist):
     save(course, {"area": "role_dispute", "other_party": people["partner"]})
-    request = request_as(therapist)
+    actor = therapist
     with pytest.raises(ValidationError, match="person of a chosen problem area"):
-        services.relationship_remove(request=request, relationship=people["partner"])
-    services.relationship_remove(request=request, relationship=people["friend"])
+        services.relationship_remove(by=actor, relationship=people["partner"])
+    services.relationship_remove(by=actor, relationship=people["friend"])
     people["friend"].refresh_from_db()
     assert people["friend"].removed_at is not None
     assert people["friend"] not in course.relationships.current()
@@ -152,22 +152,20 @@ class TestSessionFocus:
         save(course, {"area": "role_dispute", "other_party": partner})
         area = ProblemArea.objects.get(course=course)
         goal = Goal.objects.create(problem_area=area, text="weekly money talk")
-        request = request_as(therapist)
+        actor = therapist
         services.session_focus_save(
-            request=request, session=middle_session, problem_area=area, goals=[goal]
+            by=actor, session=middle_session, problem_area=area, goals=[goal]
         )
         focus = SessionFocus.objects.get()
         assert not focus.is_drift and list(focus.goals.all()) == [goal]
-        services.session_focus_save(
-            request=request, session=middle_session, problem_area=None, goals=[]
-        )
+        services.session_focus_save(by=actor, session=middle_session, problem_area=None, goals=[])
         focus.refresh_from_db()
         assert focus.is_drift
 
     def test_focus_is_for_middle_phase_sessions(self, course, therapist):
         with pytest.raises(ValidationError, match="middle-phase"):
             services.session_focus_save(
-                request=request_as(therapist),
+                by=therapist,
                 session=course.sessions.get(number=1),
                 problem_area=None,
                 goals=[],
@@ -177,11 +175,9 @@ class TestSessionFocus:
 def test_course_completes_only_with_a_termination_review(patient, therapist):
     course = open_course(patient, start=timezone.localdate() - timedelta(weeks=11))
     attend(course.sessions.get(number=10))
-    request = request_as(therapist)
+    actor = therapist
     with pytest.raises(ValidationError, match="termination review"):
-        session_services.course_complete(
-            request=request, course=course, ended_on=timezone.localdate()
-        )
+        session_services.course_complete(by=actor, course=course, ended_on=timezone.localdate())
     review = TerminationReview(
         course=course,
         gains_reviewed="g",
@@ -192,8 +188,8 @@ def test_course_completes_only_with_a_termination_review(patient, therapist):
         relapse_plan="r",
         maintenance="booster",
     )
-    services.termination_review_save(request=request, review=review)
-    session_services.course_complete(request=request, course=course, ended_on=timezone.localdate())
+    services.termination_review_save(by=actor, review=review)
+    session_services.course_complete(by=actor, course=course, ended_on=timezone.localdate())
     course.refresh_from_db()
     assert course.status == "completed"
 
@@ -210,7 +206,7 @@ def test_monthly_maintenance_needs_a_frequency(course, therapist):
         maintenance="monthly",
     )
     with pytest.raises(ValidationError) as error:
-        services.termination_review_save(request=request_as(therapist), review=review)
+        services.termination_review_save(by=therapist, review=review)
     assert "maintenance_frequency" in error.value.message_dict
 
 
@@ -219,7 +215,7 @@ def test_a_termination_review_waits_for_the_termination_phase_and_a_sensible_dat
 ):
     course = open_course(patient, start=timezone.localdate() - timedelta(weeks=2))
     attend(course.sessions.get(number=1))
-    request = request_as(therapist)
+    actor = therapist
 
     def review(**fields):
         return TerminationReview(
@@ -235,13 +231,13 @@ def test_a_termination_review_waits_for_the_termination_phase_and_a_sensible_dat
         )
 
     with pytest.raises(ValidationError, match="begins at session 10"):
-        services.termination_review_save(request=request, review=review())
+        services.termination_review_save(by=actor, review=review())
     for number in range(2, 11):  # sessions 2-3 past; the contract shortened to reach 10
         course.sessions.filter(number=number).update(scheduled_start=timezone.now())
         attend(course.sessions.get(number=number))
     with pytest.raises(ValidationError, match="Between the course's start"):
         services.termination_review_save(
-            request=request, review=review(reviewed_on=course.start_date - timedelta(days=1))
+            by=actor, review=review(reviewed_on=course.start_date - timedelta(days=1))
         )
-    services.termination_review_save(request=request, review=review())
+    services.termination_review_save(by=actor, review=review())
     assert TerminationReview.objects.filter(course=course).exists()

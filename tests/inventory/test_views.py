@@ -7,7 +7,7 @@ from django.utils import timezone
 from inventory.models import LifeEvent, ProblemArea, Relationship
 from ipt_clinic.accounts.models import AuditEvent
 from sessions import services as session_services
-from tests.conftest import attend, request_as
+from tests.conftest import attend
 
 
 def test_quick_add_a_person(client_for, therapist, course):
@@ -168,9 +168,7 @@ def test_colleague_gets_404_everywhere(client_for, colleague, course, people):
 def test_summary_never_shows_private_notes(client_for, therapist, supervisor, course):
     session = course.sessions.get(number=1)
     attend(session)
-    session_services.private_note_save(
-        request=request_as(therapist), session=session, text="PRIVATE-CANARY"
-    )
+    session_services.private_note_save(by=therapist, session=session, text="PRIVATE-CANARY")
     for user in (therapist, supervisor):
         html = (
             client_for(user)

@@ -7,15 +7,12 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from oversight import services
-from tests.conftest import request_as
 from tests.limits import WINDOW_EDGES, edge_day, too_long
 
 
 def test_a_supervision_note_added_by_the_service_keeps_to_its_limit(supervisor, course):
     with pytest.raises(ValidationError) as refused:
-        services.supervision_note_add(
-            request=request_as(supervisor), course=course, text="x" * 10_001
-        )
+        services.supervision_note_add(by=supervisor, course=course, text="x" * 10_001)
     assert refused.value.message_dict["text"] == [too_long(10_000)]
 
 

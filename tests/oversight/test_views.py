@@ -9,7 +9,7 @@ from oversight.models import FidelityRating, NoteReview, SupervisionNote
 from patients.models import Patient
 from sessions import services as session_services
 from sessions.models import Course, TherapySession
-from tests.conftest import attend, make_patient, open_course, request_as
+from tests.conftest import attend, make_patient, open_course
 
 
 def bulk_courses(therapist, count, offset=0):
@@ -112,12 +112,12 @@ class TestCourseReview:
     def signed(self, course, therapist):
         session = course.sessions.get(number=1)
         attend(session)
-        request = request_as(therapist)
+        actor = therapist
         session_services.session_note_save(
-            request=request, session=session, fields={"progress_note": "Note."}
+            by=actor, session=session, fields={"progress_note": "Note."}
         )
-        session_services.private_note_save(request=request, session=session, text="PRIVATE-CANARY")
-        session_services.session_sign(request=request, session=session)
+        session_services.private_note_save(by=actor, session=session, text="PRIVATE-CANARY")
+        session_services.session_sign(by=actor, session=session)
         return session
 
     def test_supervisor_note_reaches_the_therapist(self, client_for, supervisor, therapist, course):
@@ -162,7 +162,7 @@ class TestCourseReview:
         assert "Note sent back for revision" in home
         assert "Record the risk discussion." in home and "Add an amendment." in home
         session_services.session_amend(
-            request=request_as(therapist),
+            by=therapist,
             session=signed,
             reason="Supervisor's review",
             text="Risk discussed: no plans or intent.",

@@ -454,28 +454,26 @@ def session_attended(world) -> None:
 
 def note_ready_to_sign(world) -> None:
     from sessions import services
-    from tests.conftest import request_as
 
     session = world["session"]
-    request = request_as(world["therapist"])
+    actor = world["therapist"]
     session_attended(world)
     services.measure_record(
-        request=request,
+        by=actor,
         session=session,
         kind="phq9",
         answers={f"item_{n}": 0 for n in range(1, 10)},
     )
     services.session_note_save(
-        request=request, session=session, fields={"progress_note": "Talked about the move."}
+        by=actor, session=session, fields={"progress_note": "Talked about the move."}
     )
 
 
 def note_signed(world) -> None:
     from sessions import services
-    from tests.conftest import request_as
 
     note_ready_to_sign(world)
-    services.session_sign(request=request_as(world["therapist"]), session=world["session"])
+    services.session_sign(by=world["therapist"], session=world["session"])
 
 
 def person_unused(world) -> None:

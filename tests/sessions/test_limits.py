@@ -12,7 +12,7 @@ from ipt_clinic.validation import in_words, years_after
 from sessions import services
 from sessions.models import Course, CourseContractChange, TherapySession
 from sessions.scheduling import days_after, first_weekday_on_or_after, weekly_starts
-from tests.conftest import attend, open_course, request_as
+from tests.conftest import attend, open_course
 from tests.limits import WINDOW_EDGES, edge_day, too_long
 from tests.sessions.test_views import course_post
 
@@ -145,7 +145,7 @@ def test_the_service_refuses_a_far_off_day_too(course):
     zone = course.patient.clinic.zone
     with pytest.raises(ValidationError) as refused:
         services.session_reschedule(
-            request=request_as(course.therapist),
+            by=course.therapist,
             session=session,
             new_start=datetime(9000, 6, 1, 10, 0, tzinfo=zone),
             planned_minutes=50,
@@ -165,7 +165,7 @@ def test_a_contract_change_is_dated_from_a_year_before_the_start_until_today(
 
     def renegotiate():
         return services.course_renegotiate(
-            request=request_as(course.therapist),
+            by=course.therapist,
             course=course,
             new_planned=14,
             reason="More time for the dispute",
@@ -202,9 +202,7 @@ def test_a_note_saved_by_the_service_keeps_to_its_limit(first_session):
     session = attend(first_session)
     note = {"progress_note": "x" * 20_001}
     with pytest.raises(ValidationError) as refused:
-        services.session_note_save(
-            request=request_as(session.course.therapist), session=session, fields=note
-        )
+        services.session_note_save(by=session.course.therapist, session=session, fields=note)
     assert refused.value.message_dict["progress_note"] == [too_long(20_000)]
 
 
@@ -232,7 +230,7 @@ def test_a_moved_date_never_leaves_the_calendar_for_later_sessions(course):
     zone = course.patient.clinic.zone
     latest = years_after(clinic_today(course), 2)
     services.session_reschedule(
-        request=request_as(course.therapist),
+        by=course.therapist,
         session=session,
         new_start=datetime.combine(latest, time(10, 0), tzinfo=zone),
         planned_minutes=50,

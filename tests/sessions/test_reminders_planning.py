@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from sessions import services
 from sessions.models import Reminder
-from tests.conftest import attend, open_course, request_as
+from tests.conftest import attend, open_course
 
 State = Reminder.State
 NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)  # a Monday; London is on BST (UTC+1)
@@ -81,7 +81,7 @@ def test_one_row_per_session_and_kind(patient):
 
 def reschedule(session, new_start):
     return services.session_reschedule(
-        request=request_as(session.course.therapist),
+        by=session.course.therapist,
         session=session,
         new_start=new_start,
         planned_minutes=session.planned_minutes,
@@ -132,7 +132,7 @@ def test_cancelling_a_session_cancels_its_pending_reminders_only(patient):
     session = course.sessions.get(number=1)
     Reminder.objects.filter(session=session, kind="first").update(state=State.SENT, sent_at=NOW)
     services.session_record_attendance(
-        request=request_as(patient.therapist),
+        by=patient.therapist,
         session=session,
         attendance="cancelled",
         cancelled_by="patient",
@@ -150,7 +150,7 @@ def test_a_reminder_on_its_way_is_cancelled_too(patient):
     session = course.sessions.get(number=1)
     Reminder.objects.filter(session=session).update(state=State.SENDING, claimed_at=NOW)
     services.session_record_attendance(
-        request=request_as(patient.therapist),
+        by=patient.therapist,
         session=session,
         attendance="cancelled",
         cancelled_by="clinic",
@@ -173,7 +173,7 @@ def test_attending_cancels_what_is_left(frozen, patient):
 def test_shortening_the_contract_cancels_the_reminders_beyond_it(patient):
     course = open_course(patient, planned=16, start=date(2026, 6, 3))
     services.course_renegotiate(
-        request=request_as(patient.therapist),
+        by=patient.therapist,
         course=course,
         new_planned=12,
         reason="agreed",
@@ -190,10 +190,10 @@ def test_shortening_the_contract_cancels_the_reminders_beyond_it(patient):
 
 def test_lengthening_the_contract_books_reminders_for_new_and_rebooked_sessions(patient):
     course = open_course(patient, planned=12, start=date(2026, 6, 3))
-    request = request_as(patient.therapist)
+    actor = patient.therapist
     for new_planned in (13, 12, 14):  # 13 is booked, cancelled, then booked again
         services.course_renegotiate(
-            request=request,
+            by=actor,
             course=course,
             new_planned=new_planned,
             reason="agreed",
@@ -211,12 +211,10 @@ def test_lengthening_the_contract_books_reminders_for_new_and_rebooked_sessions(
 def test_ending_a_course_cancels_every_pending_reminder(patient):
     # (Completing a course goes through the same step: services._cancel_remaining.)
     course = open_course(patient, start=date(2026, 5, 13))
-    request = request_as(patient.therapist)
+    actor = patient.therapist
     for session in course.sessions.filter(scheduled_start__lt=NOW):
         attend(session)
-    services.course_end_early(
-        request=request, course=course, reason="moved away", ended_on=NOW.date()
-    )
+    services.course_end_early(by=actor, course=course, reason="moved away", ended_on=NOW.date())
     assert not Reminder.objects.open().exists()
     cancelled = Reminder.objects.filter(state=State.CANCELLED)
     assert cancelled.count() == 18

@@ -13,7 +13,7 @@ from ipt_clinic.accounts.models import AuditEvent
 from ipt_clinic.celery import app as celery_app
 from sessions import reminders, services, tasks
 from sessions.models import Reminder
-from tests.conftest import make_patient, open_course, request_as
+from tests.conftest import make_patient, open_course
 
 from .conftest import free_port, reminder_key
 
@@ -216,7 +216,7 @@ def test_a_session_cancelled_one_second_before_the_reminder_is_not_reminded(book
     due = booked.scheduled_start - timedelta(hours=2)
     with at(due - timedelta(seconds=1)):
         services.session_record_attendance(
-            request=request_as(booked.course.therapist),
+            by=booked.course.therapist,
             session=booked,
             attendance="cancelled",
             cancelled_by="patient",
@@ -236,7 +236,7 @@ def test_a_session_cancelled_after_its_reminder_was_queued_is_not_reminded(booke
         reminders.reminders_dispatch(enqueue=queued.append)
         assert the_reminder(booked).state == State.SENDING
         services.session_record_attendance(
-            request=request_as(booked.course.therapist),
+            by=booked.course.therapist,
             session=booked,
             attendance="cancelled",
             cancelled_by="clinic",
@@ -476,7 +476,7 @@ def test_reminders_around_the_2026_clock_changes_go_once_at_the_right_instant(
         for day, local, first, second, shown in bookings:
             patient = make_patient(therapist, email=f"{local.replace(':', '')}@example.org")
             course = services.course_open(
-                request=request_as(therapist),
+                by=therapist,
                 patient=patient,
                 therapist=therapist,
                 planned_sessions=12,

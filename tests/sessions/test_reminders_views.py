@@ -13,7 +13,7 @@ from patients.models import Patient
 from patients.services import patient_update
 from sessions import reminders
 from sessions.models import Reminder
-from tests.conftest import make_patient, open_course, request_as
+from tests.conftest import make_patient, open_course
 
 State = Reminder.State
 
@@ -86,7 +86,7 @@ def test_consent_given_again_clears_the_opt_out(reminder, patient):
     patient = Patient.objects.get(pk=patient.pk)
     patient.reminder_consent = True
     patient.reminder_consent_on = timezone.localdate()
-    patient_update(request=request_as(patient.therapist), patient=patient)
+    patient_update(by=patient.therapist, patient=patient)
     patient.refresh_from_db()
     assert patient.reminder_consent and patient.reminders_opted_out_at is None
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from sessions import reminders, services, tasks
 from sessions.models import Reminder
-from tests.conftest import make_patient, open_course, request_as
+from tests.conftest import make_patient, open_course
 
 from .conftest import make_due_reminders, reminder_key
 
@@ -26,7 +26,7 @@ def test_a_worker_sends_a_due_reminder_by_smtp(celery_worker, smtp_mail, therapi
     session = course.sessions.get(number=1)
     # Moved to two hours and two seconds from now: the two-hour reminder falls due at once.
     services.session_reschedule(
-        request=request_as(therapist),
+        by=therapist,
         session=session,
         new_start=timezone.now() + timedelta(hours=2, seconds=2),
         planned_minutes=50,

@@ -8,7 +8,7 @@ from django.utils import timezone
 from ipt_clinic.accounts.models import AuditEvent
 from sessions import services
 from sessions.models import Course, CourseContractChange, Measure, PrivateNote, TherapySession
-from tests.conftest import attend, make_patient, open_course, request_as
+from tests.conftest import attend, make_patient, open_course
 
 PHQ9_14 = {f"item_{n}": a for n, a in enumerate([2, 2, 3, 2, 1, 2, 1, 1, 0], 1)}
 
@@ -43,7 +43,7 @@ def test_one_open_course_per_patient(course, patient):
 
 def test_a_new_course_may_follow_a_closed_one(course, patient):
     services.course_end_early(
-        request=request_as(patient.therapist),
+        by=patient.therapist,
         course=course,
         reason="moved away",
         ended_on=timezone.localdate(),
@@ -68,7 +68,7 @@ def test_a_future_session_can_only_be_cancelled(course, therapist):
     with pytest.raises(ValidationError, match="only be cancelled"):
         attend(future)
     services.session_record_attendance(
-        request=request_as(therapist),
+        by=therapist,
         session=future,
         attendance="cancelled",
         cancelled_by="patient",
@@ -82,7 +82,7 @@ class TestContract:
     def test_lengthening_books_sessions_after_the_last(self, course, therapist):
         last = course.sessions.get(number=12).scheduled_start
         services.course_renegotiate(
-            request=request_as(therapist),
+            by=therapist,
             course=course,
             new_planned=14,
             reason="grief work needs more time",
@@ -101,9 +101,9 @@ class TestContract:
         )
 
     def test_shortening_cancels_the_extra_sessions_and_can_be_undone(self, course, therapist):
-        request = request_as(therapist)
+        actor = therapist
         services.course_renegotiate(
-            request=request,
+            by=actor,
             course=course,
             new_planned=16,
             reason="a",
@@ -111,7 +111,7 @@ class TestContract:
             changed_on=timezone.localdate(),
         )
         services.course_renegotiate(
-            request=request,
+            by=actor,
             course=course,
             new_planned=13,
             reason="b",
@@ -126,7 +126,7 @@ class TestContract:
             "cancelled",
         ]
         services.course_renegotiate(
-            request=request,
+            by=actor,
             course=course,
             new_planned=15,
             reason="c",
@@ -142,7 +142,7 @@ class TestContract:
             attend(session)
         with pytest.raises(ValidationError) as error:
             services.course_renegotiate(
-                request=request_as(therapist),
+                by=therapist,
                 course=course,
                 new_planned=12,
                 reason="x",
@@ -162,66 +162,62 @@ class TestContract:
 class TestSigning:
     def test_sign_needs_an_attended_session_and_a_progress_note(self, first_session, therapist):
         with pytest.raises(ValidationError):
-            services.session_sign(request=request_as(therapist), session=first_session)
+            services.session_sign(by=therapist, session=first_session)
         attend(first_session)
         with pytest.raises(ValidationError, match="progress note"):
-            services.session_sign(request=request_as(therapist), session=first_session)
+            services.session_sign(by=therapist, session=first_session)
 
     def test_item_9_requires_a_risk_check_before_signing(self, first_session, therapist):
-        request = request_as(therapist)
+        actor = therapist
         attend(first_session)
         services.measure_record(
-            request=request, session=first_session, kind="phq9", answers=phq9(item_9=1)
+            by=actor, session=first_session, kind="phq9", answers=phq9(item_9=1)
         )
         services.session_note_save(
-            request=request, session=first_session, fields={"progress_note": "Low mood."}
+            by=actor, session=first_session, fields={"progress_note": "Low mood."}
         )
         with pytest.raises(ValidationError, match="item 9"):
-            services.session_sign(request=request, session=first_session)
+            services.session_sign(by=actor, session=first_session)
         services.session_note_save(
-            request=request,
+            by=actor,
             session=first_session,
             fields={"risk_check_note": "No plan or intent; safety plan."},
         )
-        services.session_sign(request=request, session=first_session)
+        services.session_sign(by=actor, session=first_session)
         first_session.refresh_from_db()
         assert first_session.is_signed and first_session.signed_by == therapist
 
     def test_an_opening_item_9_requires_a_risk_check_at_the_next_session(self, patient):
         course = open_course(patient, baseline={"phq9": phq9(item_9=2)})
         first, second = course.sessions.get(number=1), course.sessions.get(number=2)
-        request = request_as(patient.therapist)
+        actor = patient.therapist
         for session in (first, second):
             attend(session)
             services.session_note_save(
-                request=request, session=session, fields={"progress_note": "Low mood."}
+                by=actor, session=session, fields={"progress_note": "Low mood."}
             )
         with pytest.raises(ValidationError, match="opening PHQ-9 was 2"):
-            services.session_sign(request=request, session=first)
+            services.session_sign(by=actor, session=first)
         services.session_note_save(
-            request=request, session=first, fields={"risk_check_note": "No plan or intent."}
+            by=actor, session=first, fields={"risk_check_note": "No plan or intent."}
         )
-        services.session_sign(request=request, session=first)
-        services.session_sign(request=request, session=second)  # followed up once is enough
+        services.session_sign(by=actor, session=first)
+        services.session_sign(by=actor, session=second)  # followed up once is enough
 
     def test_signed_note_changes_only_by_amendment(self, first_session, therapist):
-        request = request_as(therapist)
+        actor = therapist
         attend(first_session)
         services.session_note_save(
-            request=request, session=first_session, fields={"progress_note": "Original."}
+            by=actor, session=first_session, fields={"progress_note": "Original."}
         )
-        services.session_sign(request=request, session=first_session)
+        services.session_sign(by=actor, session=first_session)
         with pytest.raises(ValidationError, match="amendment"):
             services.session_note_save(
-                request=request, session=first_session, fields={"progress_note": "Rewritten."}
+                by=actor, session=first_session, fields={"progress_note": "Rewritten."}
             )
         with pytest.raises(ValidationError, match="signed"):
-            services.measure_record(
-                request=request, session=first_session, kind="phq9", answers=phq9()
-            )
-        services.session_amend(
-            request=request, session=first_session, reason="typo", text="Correction."
-        )
+            services.measure_record(by=actor, session=first_session, kind="phq9", answers=phq9())
+        services.session_amend(by=actor, session=first_session, reason="typo", text="Correction.")
         first_session.refresh_from_db()
         assert first_session.progress_note == "Original."
         assert first_session.amendments.get().text == "Correction."
@@ -237,17 +233,17 @@ class TestMeasures:
     def test_total_and_band_are_computed(self, first_session, therapist):
         attend(first_session)
         measure = services.measure_record(
-            request=request_as(therapist), session=first_session, kind="phq9", answers=phq9()
+            by=therapist, session=first_session, kind="phq9", answers=phq9()
         )
         measure.refresh_from_db()
         assert measure.total == 14 and measure.band == "moderate"
 
     def test_correcting_a_measure_keeps_one_row(self, first_session, therapist):
         attend(first_session)
-        request = request_as(therapist)
-        services.measure_record(request=request, session=first_session, kind="phq9", answers=phq9())
+        actor = therapist
+        services.measure_record(by=actor, session=first_session, kind="phq9", answers=phq9())
         services.measure_record(
-            request=request, session=first_session, kind="phq9", answers={**phq9(), "item_1": 0}
+            by=actor, session=first_session, kind="phq9", answers={**phq9(), "item_1": 0}
         )
         assert Measure.objects.get().total == 12
 
@@ -272,9 +268,7 @@ class TestMeasures:
 
 
 def test_private_note_belongs_to_its_author(first_session, therapist):
-    services.private_note_save(
-        request=request_as(therapist), session=first_session, text="My countertransference."
-    )
+    services.private_note_save(by=therapist, session=first_session, text="My countertransference.")
     note = PrivateNote.objects.get()
     assert note.author == therapist
     # The private text lives in its own table, never on the session record.
@@ -291,13 +285,9 @@ def test_completing_needs_a_termination_session(patient, therapist, monkeypatch)
     course = open_course(patient, start=timezone.localdate() - timedelta(weeks=12))
     attend(course.sessions.get(number=1))
     with pytest.raises(ValidationError, match="termination"):
-        services.course_complete(
-            request=request_as(therapist), course=course, ended_on=timezone.localdate()
-        )
+        services.course_complete(by=therapist, course=course, ended_on=timezone.localdate())
     attend(course.sessions.get(number=10))
-    services.course_complete(
-        request=request_as(therapist), course=course, ended_on=timezone.localdate()
-    )
+    services.course_complete(by=therapist, course=course, ended_on=timezone.localdate())
     course.refresh_from_db()
     assert course.status == "completed"
     assert not course.sessions.filter(attendance="scheduled").exists()
@@ -308,18 +298,18 @@ def test_a_course_cannot_end_before_it_began_or_before_its_last_session(patient,
     course = open_course(patient, start=start)
     attend(course.sessions.get(number=1))
     attend(course.sessions.get(number=3))
-    request = request_as(therapist)
+    actor = therapist
     with pytest.raises(ValidationError, match="cannot end before"):
         services.course_end_early(
-            request=request, course=course, reason="moved", ended_on=start - timedelta(days=1)
+            by=actor, course=course, reason="moved", ended_on=start - timedelta(days=1)
         )
     with pytest.raises(ValidationError, match="Session 3 took place"):
         services.course_end_early(
-            request=request, course=course, reason="moved", ended_on=start + timedelta(days=8)
+            by=actor, course=course, reason="moved", ended_on=start + timedelta(days=8)
         )
     with pytest.raises(ValidationError, match="today or earlier"):
         services.course_end_early(
-            request=request,
+            by=actor,
             course=course,
             reason="moved",
             ended_on=timezone.localdate() + timedelta(days=1),
@@ -327,7 +317,7 @@ def test_a_course_cannot_end_before_it_began_or_before_its_last_session(patient,
     course.refresh_from_db()
     assert course.is_open
     services.course_end_early(
-        request=request, course=course, reason="moved", ended_on=start + timedelta(weeks=3)
+        by=actor, course=course, reason="moved", ended_on=start + timedelta(weeks=3)
     )
 
 
@@ -335,6 +325,6 @@ def test_archived_patient_gets_no_new_course(therapist):
     from patients import services as patient_services
 
     patient = make_patient(therapist)
-    patient_services.patient_archive(request=request_as(therapist), patient=patient)
+    patient_services.patient_archive(by=therapist, patient=patient)
     with pytest.raises(ValidationError, match="archive"):
         open_course(patient)

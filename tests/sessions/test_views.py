@@ -8,7 +8,7 @@ from django.utils import timezone
 from ipt_clinic.accounts.models import AuditEvent
 from sessions import services
 from sessions.models import Course, Measure
-from tests.conftest import attend, make_patient, open_course, request_as
+from tests.conftest import attend, make_patient, open_course
 
 
 def phq9_post(answers, difficulty="1"):
@@ -192,13 +192,13 @@ def test_phase_specific_note_form(client_for, therapist, patient):
 class TestSupervisorReadsTheRecord:
     @pytest.fixture
     def signed_session(self, first_session, therapist):
-        request = request_as(therapist)
+        actor = therapist
         attend(first_session)
         services.session_note_save(
-            request=request, session=first_session, fields={"progress_note": "RECORD-TEXT"}
+            by=actor, session=first_session, fields={"progress_note": "RECORD-TEXT"}
         )
-        services.private_note_save(request=request, session=first_session, text="PRIVATE-CANARY")
-        services.session_sign(request=request, session=first_session)
+        services.private_note_save(by=actor, session=first_session, text="PRIVATE-CANARY")
+        services.session_sign(by=actor, session=first_session)
         return first_session
 
     def test_supervisor_sees_the_note_but_never_the_private_note(
@@ -267,7 +267,7 @@ def test_an_opening_item_9_shows_until_a_note_records_the_risk_check(client_for,
     assert opening in client.get(session_url).content.decode()
     attend(session)
     services.session_note_save(
-        request=request_as(therapist),
+        by=therapist,
         session=session,
         fields={"risk_check_note": "Passive thoughts, no plan; safety plan agreed."},
     )
@@ -284,7 +284,7 @@ def test_course_page_shows_the_risk_banner_and_badges(client_for, therapist, pat
     session = course.sessions.get(number=3)
     attend(session)
     services.measure_record(
-        request=request_as(therapist),
+        by=therapist,
         session=session,
         kind="phq9",
         answers={**{f"item_{n}": 0 for n in range(1, 9)}, "item_9": 1},
@@ -299,7 +299,7 @@ def test_course_page_shows_the_risk_banner_and_badges(client_for, therapist, pat
     assert "not recorded yet" in session_html
 
     services.session_note_save(
-        request=request_as(therapist),
+        by=therapist,
         session=session,
         fields={"risk_check_note": "No plans or intent; safety plan reviewed."},
     )
@@ -313,11 +313,9 @@ def test_course_page_shows_the_risk_banner_and_badges(client_for, therapist, pat
 
 def test_a_signed_note_is_not_offered_for_editing(client_for, therapist, first_session):
     attend(first_session)
-    request = request_as(therapist)
-    services.session_note_save(
-        request=request, session=first_session, fields={"progress_note": "Note."}
-    )
-    services.session_sign(request=request, session=first_session)
+    actor = therapist
+    services.session_note_save(by=actor, session=first_session, fields={"progress_note": "Note."})
+    services.session_sign(by=actor, session=first_session)
     response = client_for(therapist).get(reverse("sessions:session_note", args=[first_session.pk]))
     assert response.status_code == 302
     assert response.url == reverse("sessions:session_amend", args=[first_session.pk])
@@ -331,28 +329,26 @@ def test_termination_prompt_from_session_n_minus_4(client_for, therapist, patien
     url = reverse("sessions:course", args=[course.pk])
     assert "Raise the end of treatment" in client.get(url).content.decode()  # next: 8 = N-4
     session = course.sessions.get(number=7)
-    services.session_note_save(
-        request=request_as(therapist), session=session, fields={"termination_raised": True}
-    )
+    services.session_note_save(by=therapist, session=session, fields={"termination_raised": True})
     assert "Raise the end of treatment" not in client.get(url).content.decode()
 
 
 def test_course_page_queries_are_constant(client_for, therapist, patient, queries_for):
     course = open_course(patient, planned=16, start=timezone.localdate() - timedelta(weeks=17))
-    request = request_as(therapist)
+    actor = therapist
     client = client_for(therapist)
     url = reverse("sessions:course", args=[course.pk])
     counts = []
     for session in course.sessions.order_by("number"):
         attend(session)
         services.measure_record(
-            request=request,
+            by=actor,
             session=session,
             kind="phq9",
             answers={f"item_{n}": 1 for n in range(1, 10)},
         )
         services.measure_record(
-            request=request,
+            by=actor,
             session=session,
             kind="gad7",
             answers={f"item_{n}": 1 for n in range(1, 8)},
@@ -406,7 +402,7 @@ def test_dates_offered_are_the_clinics_today_not_the_servers(client_for, therapi
         html = client_for(therapist).get(reverse("sessions:course_close", args=[course.pk]))
         assert 'value="2026-11-23"' in html.content.decode()
         services.course_end_early(
-            request=request_as(therapist),
+            by=therapist,
             course=course,
             reason="moved",
             ended_on=date(2026, 11, 23),
@@ -416,7 +412,7 @@ def test_dates_offered_are_the_clinics_today_not_the_servers(client_for, therapi
 def test_a_course_booked_to_start_later_can_end_before_it_starts(patient, therapist):
     course = open_course(patient, start=timezone.localdate() + timedelta(days=10))
     services.course_end_early(
-        request=request_as(therapist),
+        by=therapist,
         course=course,
         reason="withdrew before the first session",
         ended_on=timezone.localdate(),

@@ -10,7 +10,6 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.test import RequestFactory
 from django.utils import timezone
 
 from ipt_clinic.accounts.models import Clinic, User
@@ -45,16 +44,13 @@ class Command(BaseCommand):
             clinic.contact_phone = "020 7946 0018"
             clinic.contact_email = "appointments@clinic.example"
             clinic.save(update_fields=["contact_phone", "contact_email"])
-        request = RequestFactory().get("/")
-        request.user = therapist
-
         lead = timedelta(hours=clinic.second_reminder_lead_hours or clinic.reminder_lead_hours)
         now = timezone.now()
         # On the next whole minute after `lead` from now, and never less than 10 s away.
         start = (now + lead + timedelta(seconds=70)).replace(second=0, microsecond=0)
         local = timezone.localtime(start, clinic.zone)
         today = timezone.localdate()
-        patient = self._patient(clinic, therapist, request, today)
+        patient = self._patient(clinic, therapist, today)
         course = Course.objects.filter(patient=patient).open().first()
         upcoming = (
             course.sessions.filter(attendance=TherapySession.Attendance.SCHEDULED)
@@ -66,12 +62,12 @@ class Command(BaseCommand):
         )
         if course and upcoming is None:
             services.course_end_early(
-                request=request, course=course, reason="demo course rebooked", ended_on=today
+                by=therapist, course=course, reason="demo course rebooked", ended_on=today
             )
             course = None
         if course is None:
             course = services.course_open(
-                request=request,
+                by=therapist,
                 patient=patient,
                 therapist=therapist,
                 planned_sessions=12,
@@ -84,7 +80,7 @@ class Command(BaseCommand):
             session = course.sessions.get(number=1)
         else:
             session = services.session_reschedule(
-                request=request, session=upcoming, new_start=start, planned_minutes=50
+                by=therapist, session=upcoming, new_start=start, planned_minutes=50
             )
         due = timezone.localtime(start - lead, clinic.zone)
         self.stdout.write(
@@ -93,12 +89,12 @@ class Command(BaseCommand):
             f"written to var/mail/ by the worker within a minute of that."
         )
 
-    def _patient(self, clinic: Clinic, therapist: User, request, today: date) -> Patient:
+    def _patient(self, clinic: Clinic, therapist: User, today: date) -> Patient:
         existing = Patient.objects.filter(clinic=clinic, record_number=RECORD_NUMBER).first()
         if existing:
             return existing
         return patient_create(
-            request=request,
+            by=therapist,
             therapist=therapist,
             patient=Patient(
                 clinic=clinic,
