@@ -15,7 +15,8 @@ print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependenc
 PY
 
 COPY . .
-RUN DJANGO_SECRET_KEY=collectstatic-only IPT_VAR_DIR=/tmp/var python manage.py collectstatic --no-input -v0
+RUN DJANGO_SECRET_KEY=collectstatic-only IPT_SINGLE_HOST=true IPT_VAR_DIR=/tmp/var \
+    python manage.py collectstatic --no-input -v0
 
 USER ipt
 EXPOSE 8000

@@ -25,6 +25,7 @@ figures; asserts only that every response is a 200.
 
 import argparse
 import os
+import secrets
 import statistics
 import sys
 import tempfile
@@ -65,7 +66,9 @@ def configure(use_sqlite: bool, var_dir: str) -> None:
         IPT_PLAIN_STATIC="true",  # no collectstatic manifest needed
         IPT_LOG_LEVEL="WARNING",
         IPT_VAR_DIR=os.environ.get("IPT_VAR_DIR") or var_dir,
+        IPT_SINGLE_HOST="true",  # one machine on purpose: the filesystem broker will do
     )
+    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
     import django
 
     django.setup()

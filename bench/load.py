@@ -196,6 +196,7 @@ def prepare(stack: Stack, server_url: str, scale: float) -> dict:
         DJANGO_ALLOWED_HOSTS=HOST,
         DJANGO_STATIC_ROOT=str(stack.scratch / "static"),
         IPT_VAR_DIR=str(stack.scratch / "var"),
+        IPT_SINGLE_HOST="true",  # one machine on purpose: the filesystem broker will do
         IPT_LOG_LEVEL="WARNING",
         IPT_DEMO_PASSWORD=PASSWORD,
     )

@@ -26,6 +26,7 @@ that every reminder was sent exactly once.
 import argparse
 import email.policy
 import os
+import secrets
 import shutil
 import signal
 import smtplib
@@ -184,6 +185,7 @@ def bench(args: argparse.Namespace, services: Services, scratch: Path) -> None:
         EMAIL_HOST="127.0.0.1",
         EMAIL_PORT=str(smtp_port),
         IPT_VAR_DIR=str(scratch / "var"),
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DJANGO_SETTINGS_MODULE="ipt_clinic.settings",
         IPT_LOG_LEVEL="WARNING",
     )

@@ -33,4 +33,5 @@ if [[ -z ${DATABASE_URL:-} ]]; then
   ((pg_status == 0)) || die "PostgreSQL's server binaries are not installed or did not start"
 fi
 export IPT_VAR_DIR=$RUN_DIR/var
+local_secret
 "$PY" "$SCRIPT" "$@"

@@ -2,6 +2,7 @@
 
 import os
 from datetime import timedelta
+from pathlib import Path
 
 from celery import Celery
 from celery.schedules import crontab
@@ -11,6 +12,16 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ipt_clinic.settings")
 
 app = Celery("ipt_clinic")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+
+
+@app.on_after_configure.connect
+def _filesystem_broker_folders(sender, **kwargs) -> None:
+    """The embedded broker (no CELERY_BROKER_URL) keeps its messages in folders under var/."""
+    options = sender.conf.broker_transport_options or {}
+    for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
+        if options.get(key):
+            Path(options[key]).mkdir(parents=True, exist_ok=True)
+
 app.autodiscover_tasks()
 app.autodiscover_tasks(["ipt_clinic.accounts"])
 

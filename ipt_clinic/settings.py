@@ -6,7 +6,6 @@ filesystem, both under ``var/``. ``DATABASE_URL`` switches to PostgreSQL and
 """
 
 import os
-import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -48,21 +47,35 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()] if raw else default
 
 
-def local_secret_key() -> str:
-    """A random key kept in var/ so that a bare-machine run needs no configuration.
+# --- Core -----------------------------------------------------------------------------------
+DEBUG = env_bool("DJANGO_DEBUG", False)
+# One machine on purpose (make run, make test, the benchmarks): the embedded defaults (a key
+# file, SQLite and a broker on the filesystem under var/) are allowed. Anywhere else a
+# per-host key or queue would silently break sign-ins, patients' links and reminders across
+# hosts, so with DEBUG off the three must be set.
+SINGLE_HOST = env_bool("IPT_SINGLE_HOST", False)
+REQUIRED_IN_PRODUCTION = ["DJANGO_SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL"]
+_missing = [name for name in REQUIRED_IN_PRODUCTION if not env_str(name)]
+if _missing and not (DEBUG or SINGLE_HOST):
+    raise ImproperlyConfigured(
+        f"{', '.join(_missing)} must be set: with DJANGO_DEBUG off the app runs as if on "
+        "several hosts, which must share one secret key, one PostgreSQL and one Redis. "
+        "On one machine on purpose, set IPT_SINGLE_HOST=true (make run does)."
+    )
 
-    Production sets DJANGO_SECRET_KEY instead; the file is never committed.
-    """
+
+def local_secret_key() -> str:
+    """The key make run and make test keep in var/secret_key (scripts/common.sh writes it:
+    importing the settings writes no file), shared by the web server and the workers."""
     path = VAR_DIR / "secret_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(64))
-        path.chmod(0o600)
+    if not path.is_file():
+        raise ImproperlyConfigured(
+            f"No secret key: set DJANGO_SECRET_KEY, or write one to {path} "
+            "(scripts/common.sh's local_secret does)."
+        )
     return path.read_text().strip()
 
 
-# --- Core -----------------------------------------------------------------------------------
-DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = env_str("DJANGO_SECRET_KEY") or local_secret_key()
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
@@ -312,12 +325,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # No broker configured: kombu's filesystem transport, which needs no server at all.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "filesystem://"
 if CELERY_BROKER_URL == "filesystem://":
-    _broker_dir = VAR_DIR / "celery" / "broker"
-    _broker_dir.mkdir(parents=True, exist_ok=True)
-    (VAR_DIR / "celery" / "processed").mkdir(parents=True, exist_ok=True)
+    # The folders are made by the Celery app when it loads (ipt_clinic/celery.py).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir),
-        "data_folder_out": str(_broker_dir),
+        "data_folder_in": str(VAR_DIR / "celery" / "broker"),
+        "data_folder_out": str(VAR_DIR / "celery" / "broker"),
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
         "control_folder": str(VAR_DIR / "celery" / "control"),
         "store_processed": False,

@@ -50,3 +50,16 @@ PYEOF
     touch "$stamp"
   fi
 }
+
+# The secret key of a one-machine run, kept in $IPT_VAR_DIR/secret_key (default var/) and shared
+# by the web server and the workers; made once here, since importing the settings writes no file.
+# Also marks the run as one machine on purpose (IPT_SINGLE_HOST): the settings then accept the
+# embedded defaults (this key, SQLite, the filesystem broker) with DEBUG off.
+local_secret() {
+  local var_dir=${IPT_VAR_DIR:-$ROOT/var}
+  mkdir -p "$var_dir"
+  if [[ ! -s $var_dir/secret_key ]]; then
+    (umask 077 && "$PY" -c 'import secrets; print(secrets.token_urlsafe(64))' >"$var_dir/secret_key")
+  fi
+  export IPT_SINGLE_HOST=true
+}

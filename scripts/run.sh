@@ -10,6 +10,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
 
 ensure_venv
+local_secret
 export PATH="$VENV/bin:$PATH"
 export IPT_DEMO_PASSWORD=${IPT_DEMO_PASSWORD:-demo-password-2026}
 

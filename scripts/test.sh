@@ -77,6 +77,7 @@ fi
 
 # Everything the run writes (SQLite, broker folders, mail, secret) stays in the run dir.
 export IPT_VAR_DIR=$RUN_DIR/var
+local_secret
 export TEST_ARTIFACTS_DIR=${TEST_ARTIFACTS_DIR:-$ROOT/test-artifacts}
 mkdir -p "$TEST_ARTIFACTS_DIR" "$RUN_DIR/tmp" "$RUN_DIR/xdg-config" "$RUN_DIR/xdg-cache"
 
