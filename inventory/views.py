@@ -193,9 +193,7 @@ def timeline_page(request, course_pk: int):
             return redirect("inventory:timeline", course_pk=course.pk)
     _audit_view(request, course, course, detail="timeline")
     events = list(events_of(course))
-    phq9 = list(
-        Measure.objects.filter(course=course, kind=Measure.Kind.PHQ9).order_by("administered_on")
-    )
+    phq9 = list(Measure.objects.phq9().filter(course=course).order_by("administered_on"))
     today = timezone.localdate()
     dates = [e.occurred_on for e in events] + [m.administered_on for m in phq9]
     start = min([*dates, course.start_date]).replace(day=1)
@@ -524,7 +522,8 @@ def course_summary(request, course_pk: int):
         detail="course summary",
     )
     phq9 = list(
-        Measure.objects.filter(course=course, kind=Measure.Kind.PHQ9)
+        Measure.objects.phq9()
+        .filter(course=course)
         .select_related("session")
         .order_by("administered_on", "pk")
     )

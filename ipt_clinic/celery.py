@@ -22,6 +22,7 @@ def _filesystem_broker_folders(sender, **kwargs) -> None:
         if options.get(key):
             Path(options[key]).mkdir(parents=True, exist_ok=True)
 
+
 app.autodiscover_tasks()
 app.autodiscover_tasks(["ipt_clinic.accounts"])
 

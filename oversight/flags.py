@@ -298,7 +298,7 @@ def _session_facts() -> tuple[dict, dict]:
 
 def _course_facts() -> tuple[dict, dict]:
     """(aliases, annotations) of the facts of the course itself."""
-    first_phq9 = Measure.objects.filter(course=OuterRef("pk"), kind=Measure.Kind.PHQ9)
+    first_phq9 = Measure.objects.phq9().filter(course=OuterRef("pk"))
     other_area_suggested = Relationship.objects.filter(
         Q(deceased=True) | Q(changed_around_onset=True),
         course=OuterRef("pk"),

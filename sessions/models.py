@@ -21,7 +21,7 @@ from ipt_clinic.validation import (
 )
 from patients.models import Patient
 
-from .phases import MAX_SESSIONS, MIN_SESSIONS, Phase, phase_for, should_raise_termination
+from .phases import MAX_SESSIONS, MIN_SESSIONS, Phase, phase_for
 
 planned_sessions_validators = [MinValueValidator(MIN_SESSIONS), MaxValueValidator(MAX_SESSIONS)]
 
@@ -329,16 +329,8 @@ class TherapySession(models.Model):
         return self.signed_at is not None
 
     @property
-    def is_past(self) -> bool:
-        return self.scheduled_start <= timezone.now()
-
-    @property
     def in_contract(self) -> bool:
         return self.number <= self.course.planned_sessions
-
-    @property
-    def raise_termination_due(self) -> bool:
-        return should_raise_termination(self.number, self.course.planned_sessions)
 
     def technique_labels(self) -> list[str]:
         labels = dict(Technique.choices)
@@ -435,9 +427,6 @@ item_validators = [MinValueValidator(0), MaxValueValidator(3)]
 class MeasureQuerySet(models.QuerySet["Measure"]):
     def phq9(self) -> "MeasureQuerySet":
         return self.filter(kind=Measure.Kind.PHQ9)
-
-    def gad7(self) -> "MeasureQuerySet":
-        return self.filter(kind=Measure.Kind.GAD7)
 
 
 class Measure(models.Model):

@@ -26,10 +26,6 @@ def _with_people(courses: QuerySet[Course]) -> QuerySet[Course]:
     return courses.select_related("patient", "therapist", "patient__clinic")
 
 
-def course_get_for(user, pk: int) -> Course:
-    return get_object_or_404(_with_people(courses_for(user)), pk=pk)
-
-
 def course_get_for_edit(user, pk: int) -> Course:
     return get_object_or_404(_with_people(courses_editable_by(user)), pk=pk)
 
@@ -105,14 +101,14 @@ def opening_risk(measures, sessions) -> Measure | None:
 def opening_risk_unchecked(course) -> Measure | None:
     """opening_risk, for a course whose measures and sessions are not loaded (two queries)."""
     return opening_risk(
-        course.measures.filter(session__isnull=True, kind=Measure.Kind.PHQ9),
+        course.measures.phq9().filter(session__isnull=True),
         course.sessions.only("pk", "risk_check_note"),
     )
 
 
 def _latest_phq9_total(course_ref: str = "pk"):
     return Subquery(
-        Measure.objects.filter(course=OuterRef(course_ref), kind=Measure.Kind.PHQ9)
+        Measure.objects.phq9().filter(course=OuterRef(course_ref))
         .order_by("-administered_on", "-pk")
         .values("total")[:1]
     )
@@ -120,7 +116,7 @@ def _latest_phq9_total(course_ref: str = "pk"):
 
 def _first_phq9_total(course_ref: str = "pk"):
     return Subquery(
-        Measure.objects.filter(course=OuterRef(course_ref), kind=Measure.Kind.PHQ9)
+        Measure.objects.phq9().filter(course=OuterRef(course_ref))
         .order_by("administered_on", "pk")
         .values("total")[:1]
     )

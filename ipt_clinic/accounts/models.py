@@ -130,9 +130,6 @@ def role_names_of(holder) -> list[str]:
 
 
 class UserQuerySet(models.QuerySet["User"]):
-    def in_clinic(self, clinic: Clinic) -> "UserQuerySet":
-        return self.filter(clinic=clinic)
-
     def therapists(self) -> "UserQuerySet":
         return self.filter(is_therapist=True, is_active=True)
 
@@ -400,10 +397,6 @@ class Invitation(models.Model):
         return now() >= self.expires_at
 
     @property
-    def is_pending(self) -> bool:
-        return self.accepted_at is None and self.revoked_at is None and not self.is_expired
-
-    @property
     def role_names(self) -> list[str]:
         return role_names_of(self)
 
@@ -415,6 +408,11 @@ class Invitation(models.Model):
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     # Who may sign in and what they may see: accounts, roles, supervision links, invitations.
     ACCESS_OBJECTS = ("accounts.user", "accounts.supervision", "accounts.invitation")
+
+    def chain_head(self, clinic_id: int | None) -> str:
+        """The hash of the newest event of the clinic's chain ("" for a chain not begun)."""
+        newest = self.filter(clinic_id=clinic_id).order_by("-id").values_list("row_hash")[:1]
+        return newest[0][0] if newest else ""
 
     def access_changes(self) -> "AuditEventQuerySet":
         """Changes to who may sign in and what they may see, for a clinic's admins to review:
@@ -435,7 +433,13 @@ class AuditTrailIsAppendOnly(Exception):
     pass
 
 
-AUDIT_CHAIN_LOCK = 7_100_913  # pg_advisory_xact_lock key that serialises audit inserts
+# pg_advisory_xact_lock(AUDIT_CHAIN_LOCK, chain): one writer at a time extends a chain. Each
+# clinic has its chain (the operator's events, with no clinic, are chain 0), so writes in one
+# clinic never wait on another's.
+AUDIT_CHAIN_LOCK = 7_100_913
+# Written once, by migration 0011, into a database that already had events: the rows up to it
+# form one chain across clinics (as they were written), the rows after it one chain a clinic.
+AUDIT_CHAIN_SPLIT = "audit chain: one chain per clinic from here on"
 
 
 class AuditEvent(models.Model):
@@ -484,7 +488,8 @@ class AuditEvent(models.Model):
     outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.SUCCESS)
     # Non-clinical context only, such as the address tried in a failed sign-in.
     detail = models.CharField(max_length=255, blank=True)
-    # Hash chain: each row's hash covers its content and the previous row's hash, so an
+    # Hash chains, one a clinic: each row's hash covers its content and the hash of the row
+    # before it in its clinic's chain, so an
     # altered or removed row breaks every hash after it (manage.py verify_audit_chain).
     prev_hash = models.CharField(max_length=64, blank=True, editable=False)
     row_hash = models.CharField(max_length=64, blank=True, editable=False)
@@ -495,6 +500,7 @@ class AuditEvent(models.Model):
         ordering = ["-at", "-id"]
         indexes = [
             models.Index(fields=["clinic", "-at"], name="audit_clinic_time"),
+            models.Index(fields=["clinic", "-id"], name="audit_chain_head"),
             models.Index(fields=["user", "-at"], name="audit_user_time"),
         ]
 
@@ -507,11 +513,13 @@ class AuditEvent(models.Model):
         with transaction.atomic(using=kwargs.get("using")):
             connection = transaction.get_connection(kwargs.get("using"))
             if connection.vendor == "postgresql":
-                # One writer at a time extends the chain (held until the transaction ends).
+                # One writer at a time extends this clinic's chain (until the transaction ends).
                 with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [AUDIT_CHAIN_LOCK])
-            last = AuditEvent.objects.order_by("-id").values_list("row_hash", flat=True).first()
-            self.prev_hash = last or ""
+                    cursor.execute(
+                        "SELECT pg_advisory_xact_lock(%s, %s)",
+                        [AUDIT_CHAIN_LOCK, self.clinic_id or 0],
+                    )
+            self.prev_hash = AuditEvent.objects.chain_head(self.clinic_id)
             self.row_hash = self.compute_hash()
             super().save(*args, **kwargs)
 

@@ -1,32 +1,48 @@
-"""Check the audit trail's hash chain and name the first row that does not fit."""
+"""Check the audit trail's hash chains and name the first row that does not fit."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ipt_clinic.accounts.models import AuditEvent
+from ipt_clinic.accounts.models import AUDIT_CHAIN_SPLIT, AuditEvent
+
+LINK_BROKEN = (
+    "its link to the previous row of its chain does not match (a row before it was removed or "
+    "changed)"
+)
 
 
-def first_broken_event(events) -> tuple[AuditEvent, str] | None:
-    """Walk the events in id order; return the first one whose hash does not hold, and why."""
-    previous = ""
+def first_broken_event(events, *, split_at: int | None = None) -> tuple[AuditEvent, str] | None:
+    """Walk the events in id order; return the first one whose hash does not hold, and why.
+
+    Each clinic's events form a chain of their own (the operator's, with no clinic, another).
+    Rows up to `split_at` (the marker of migration 0011, in a database that had events before
+    the chains were split) form one chain across clinics, as they were written; each clinic's
+    chain after it continues from that clinic's last row before it.
+    """
+    single = ""  # the head of the one chain, up to the split
+    heads: dict[int | None, str] = {}  # the head of each clinic's chain
     for event in events:
-        if event.prev_hash != previous:
-            return (
-                event,
-                "its link to the previous row does not match (a row before it was "
-                "removed or changed)",
-            )
+        one_chain = split_at is not None and event.pk <= split_at
+        expected = single if one_chain else heads.get(event.clinic_id, "")
+        if event.prev_hash != expected:
+            return event, LINK_BROKEN
         if event.compute_hash() != event.row_hash:
             return event, "its content does not match its hash (the row was altered)"
-        previous = event.row_hash
+        single = event.row_hash
+        heads[event.clinic_id] = event.row_hash
     return None
 
 
+def split_marker_id() -> int | None:
+    marker = AuditEvent.objects.filter(clinic__isnull=True, detail=AUDIT_CHAIN_SPLIT)
+    return marker.order_by("id").values_list("id", flat=True).first()
+
+
 class Command(BaseCommand):
-    help = "Verify the audit trail's hash chain; exit 1 naming the first altered row."
+    help = "Verify the audit trail's hash chains; exit 1 naming the first altered row."
 
     def handle(self, *args, **options):
         events = AuditEvent.objects.order_by("id").iterator(chunk_size=2000)
-        broken = first_broken_event(events)
+        broken = first_broken_event(events, split_at=split_marker_id())
         if broken:
             event, why = broken
             raise CommandError(
@@ -34,4 +50,10 @@ class Command(BaseCommand):
                 f"{event.action}): {why}."
             )
         count = AuditEvent.objects.count()
-        self.stdout.write(self.style.SUCCESS(f"Audit chain intact: {count} events verified."))
+        chains = AuditEvent.objects.values("clinic_id").distinct().count()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Audit chain intact: {count} events verified in {chains} "
+                f"chain{'s' if chains != 1 else ''}."
+            )
+        )
