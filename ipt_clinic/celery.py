@@ -6,7 +6,7 @@ from pathlib import Path
 
 from celery import Celery
 from celery.schedules import crontab
-from celery.signals import task_postrun, task_prerun
+from celery.signals import before_task_publish, task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ipt_clinic.settings")
 
@@ -62,13 +62,24 @@ def _reminder_schedule(sender, **kwargs) -> None:
     )
 
 
+@before_task_publish.connect
+def _carry_request_id(headers=None, **kwargs) -> None:
+    """A task queued while serving a request carries that request's id (logs join them up)."""
+    from ipt_clinic.accounts.audit import current_context
+
+    if headers is not None and current_context().request_id:
+        headers.setdefault("ipt_request_id", current_context().request_id)
+
+
 @task_prerun.connect
 def _enter_audit_context(task_id=None, task=None, **kwargs) -> None:
-    """Audit events of a task carry no client address, and the task's id as request id."""
+    """Audit events of a task carry no client address; its logs carry the id of the request
+    that queued it, or the task's own id (beat's tasks)."""
     from ipt_clinic.accounts.audit import enter_context
 
     if task is not None:
-        task.request.audit_token = enter_context(request_id=task_id or "")
+        request_id = getattr(task.request, "ipt_request_id", None) or task_id or ""
+        task.request.audit_token = enter_context(request_id=request_id)
 
 
 @task_postrun.connect

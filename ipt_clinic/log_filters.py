@@ -14,3 +14,14 @@ class RefusalsWithoutTraceback(logging.Filter):
             record.exc_info = None
             record.exc_text = None
         return True
+
+
+class RequestId(logging.Filter):
+    """Every log line carries the id of the request (or Celery task) it was written in, the
+    same id the response's X-Request-ID header and a task queued by the request carry."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from ipt_clinic.accounts.audit import current_context
+
+        record.request_id = current_context().request_id or "-"
+        return True

@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
+    "health_check",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -266,7 +267,7 @@ SECURE_HSTS_PRELOAD = HTTPS
 if HTTPS and env_bool("DJANGO_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # The health check is probed over plain http inside the container network.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -376,16 +377,31 @@ if REMINDER_SWEEP_SECONDS < 1 or REMINDER_DISPATCH_SECONDS < 1 or REMINDER_MAX_A
     raise ImproperlyConfigured("Reminder intervals and attempts must be positive.")
 
 # --- Logging --------------------------------------------------------------------------------
+# IPT_LOG_FORMAT: plain (default, for a person reading a terminal) or json (one object a line,
+# for a log collector). Both carry the request id of the request or task they were written in.
+LOG_FORMAT = env_str("IPT_LOG_FORMAT", "plain")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured("IPT_LOG_FORMAT must be plain or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "filters": {"refusals": {"()": "ipt_clinic.log_filters.RefusalsWithoutTraceback"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "filters": {
+        "refusals": {"()": "ipt_clinic.log_filters.RefusalsWithoutTraceback"},
+        "request_id": {"()": "ipt_clinic.log_filters.RequestId"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["refusals"],
+            "formatter": LOG_FORMAT,
+            "filters": ["refusals", "request_id"],
         }
     },
     "root": {"handlers": ["console"], "level": env_str("IPT_LOG_LEVEL", "INFO")},

@@ -1,10 +1,9 @@
-"""The landing pages of each role, and the health check.
+"""The landing pages of each role, and the liveness check.
 
 They live in the project package, above every app, because later they gather from all of them.
 """
 
 from django.contrib.auth.decorators import login_required
-from django.db import connection
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -62,7 +61,6 @@ def therapist_home(request):
 
 @require_GET
 def healthz(request):
-    """For load balancers and docker-compose: the app answers and the database responds."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    """Liveness, for docker-compose and load balancers: the process answers. Whether it can
+    serve (database, broker, migrations) is /readyz (ipt_clinic/health.py)."""
     return HttpResponse("ok", content_type="text/plain")

@@ -108,7 +108,8 @@ def opening_risk_unchecked(course) -> Measure | None:
 
 def _latest_phq9_total(course_ref: str = "pk"):
     return Subquery(
-        Measure.objects.phq9().filter(course=OuterRef(course_ref))
+        Measure.objects.phq9()
+        .filter(course=OuterRef(course_ref))
         .order_by("-administered_on", "-pk")
         .values("total")[:1]
     )
@@ -116,7 +117,8 @@ def _latest_phq9_total(course_ref: str = "pk"):
 
 def _first_phq9_total(course_ref: str = "pk"):
     return Subquery(
-        Measure.objects.phq9().filter(course=OuterRef(course_ref))
+        Measure.objects.phq9()
+        .filter(course=OuterRef(course_ref))
         .order_by("administered_on", "pk")
         .values("total")[:1]
     )

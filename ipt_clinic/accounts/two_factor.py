@@ -29,7 +29,7 @@ from .signins import sign_ins_end
 RECOVERY_CODE_COUNT = 10
 RECOVERY_DEVICE_NAME = "recovery codes"
 # Reachable before the second step: the two-factor pages themselves, and the way out.
-OPEN_PATHS = ("/accounts/two-factor/", "/accounts/logout/", "/static/", "/healthz")
+OPEN_PATHS = ("/accounts/two-factor/", "/accounts/logout/", "/static/", "/healthz", "/readyz")
 
 
 SESSION_OWN_DEVICE = "ipt_two_factor_own_device"

@@ -146,6 +146,7 @@ EXPECTED = {
     "supervisor_home": (no_kwargs, only("supervisor"), AS_GET),
     "clinic_admin_home": (no_kwargs, only("clinic_admin", "other_admin"), AS_GET),
     "healthz": (no_kwargs, PUBLIC, GET_ONLY),
+    "readyz": (no_kwargs, PUBLIC, GET_ONLY),
     # Signed-in people are sent on from the sign-in page to their home, whatever the method.
     "login": (
         no_kwargs,

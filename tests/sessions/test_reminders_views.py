@@ -233,3 +233,25 @@ def test_the_course_page_shows_reminder_states_per_session(client_for, therapist
     html = response.content.decode()
     assert html.count("24 h before: pending") == 12
     assert html.count("2 h before: pending") == 12
+
+
+def test_the_operator_sees_reminders_due_late_and_the_queue(therapist, redis_broker, capsys):
+    """manage.py reminders_status: what is due and how late, for an operator (#14)."""
+    import json
+    from datetime import timedelta
+
+    from django.core.management import call_command
+
+    from sessions.models import Reminder
+    from tests.sessions.conftest import make_due_reminders
+
+    make_due_reminders(therapist, 1, when=timezone.now() - timedelta(minutes=7))
+    Reminder.objects.filter(pk=Reminder.objects.first().pk).update(state="failed")
+    call_command("reminders_status", "--json")
+    status = json.loads(capsys.readouterr().out)
+    assert status["due"] == Reminder.objects.filter(state="pending").count() > 0
+    assert 7 * 60 <= status["late_seconds"] < 9 * 60
+    assert status["failed_last_day"] == 1 and status["sending"] == 0
+    assert isinstance(status["queued_on_broker"], int)
+    call_command("reminders_status")
+    assert "oldest due for:" in capsys.readouterr().out
