@@ -6,10 +6,10 @@ class InventoryConfig(AppConfig):
     verbose_name = "Interpersonal inventory"
 
     def ready(self) -> None:
-        from sessions import extensions
+        from ipt_clinic import hooks
 
         from . import panels, services
 
-        extensions.register_course_panel(panels.course_focus_panel)
-        extensions.register_session_panel(panels.session_focus_panel)
-        extensions.register_completion_check(services.termination_review_missing)
+        hooks.course_panels.register(panels.course_focus_panel)
+        hooks.session_panels.register(panels.session_focus_panel)
+        hooks.completion_checks.register(services.termination_review_missing)

@@ -11,9 +11,9 @@ class OversightConfig(AppConfig):
     verbose_name = "Supervision and clinic oversight"
 
     def ready(self) -> None:
-        from sessions import extensions
+        from ipt_clinic import hooks
 
         from . import panels
 
-        extensions.register_course_panel(panels.course_supervision_panel)
-        extensions.register_session_panel(panels.session_review_panel)
+        hooks.course_panels.register(panels.course_supervision_panel)
+        hooks.session_panels.register(panels.session_review_panel)

@@ -4,11 +4,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from ipt_clinic import hooks
 from ipt_clinic.accounts.audit import Action, audit_record
 from ipt_clinic.accounts.models import User
 from ipt_clinic.versions import EditVersion, with_edit_applied
 
-from .extensions import archive_problems
 from .models import Patient
 
 
@@ -43,7 +43,7 @@ def patient_archive(*, by: User, patient: Patient) -> Patient:
     while a registered archive check objects (sessions: an open course)."""
     # The patient's row, locked: a course opened at the same moment waits, or is seen here.
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
-    problems = archive_problems(patient)
+    problems = hooks.archive_checks.problems(patient)
     if problems:
         raise ValidationError(problems)
     patient.status = Patient.Status.ARCHIVED

@@ -8,12 +8,11 @@ class TherapySessionsConfig(AppConfig):
     verbose_name = "IPT courses and sessions"
 
     def ready(self) -> None:
-        from ipt_clinic.accounts import extensions
-        from patients import extensions as patient_extensions
+        from ipt_clinic import hooks
 
         from .handover import open_caseload_problems, open_course_problems
 
         # A therapist with open courses is not deactivated until their caseload is handed over.
-        extensions.register_caseload_check(open_caseload_problems)
+        hooks.caseload_checks.register(open_caseload_problems)
         # A patient in treatment is not archived until their course is closed.
-        patient_extensions.register_archive_check(open_course_problems)
+        hooks.archive_checks.register(open_course_problems)

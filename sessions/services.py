@@ -6,13 +6,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from ipt_clinic import hooks
 from ipt_clinic.accounts.audit import Action, audit_record
 from ipt_clinic.accounts.models import User
 from ipt_clinic.versions import EditVersion, check_current, locked_current
 from patients.models import Patient
 
 from . import reminders
-from .extensions import completion_problems
 from .models import (
     Amendment,
     Course,
@@ -245,7 +245,7 @@ def course_complete(*, by: User, course: Course, ended_on: date) -> Course:
             "has been held yet. End it early instead if treatment stops now."
         )
     _check_end_date(course, ended_on)
-    problems = completion_problems(course)
+    problems = hooks.completion_checks.problems(course)
     if problems:
         raise ValidationError(problems)
     _cancel_remaining(course, "course completed")

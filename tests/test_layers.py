@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYERS = ["ipt_clinic.accounts", "patients", "sessions", "inventory", "oversight", "demo"]
-PLUMBING = {"ipt_clinic.forms", "ipt_clinic.validation", "ipt_clinic.versions"}
+PLUMBING = {"ipt_clinic.forms", "ipt_clinic.hooks", "ipt_clinic.validation", "ipt_clinic.versions"}
 
 
 def layer_of(module: str) -> int | None:

@@ -13,10 +13,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from ipt_clinic import hooks
 from ipt_clinic.versions import EditVersion, check_current
 
 from .audit import Action, audit_record
-from .extensions import caseload_problems
 from .models import (
     INVITATION_VALID_FOR,
     Invitation,
@@ -238,7 +238,7 @@ def staff_update(
     if person.pk == by.pk and person.is_therapist and not is_therapist:
         errors["is_therapist"] = "You cannot change your own roles; ask another clinic admin."
     elif person.is_therapist and not is_therapist:
-        problems = caseload_problems(person)
+        problems = hooks.caseload_checks.problems(person)
         if person.supervisions_received.current(today).exists():
             problems.append("They are under supervision: end those supervision links first.")
         if problems:
@@ -277,7 +277,7 @@ def deactivation_problems(*, by: User, person: User) -> list[str]:
         problems.append("You cannot deactivate your own account; ask another admin.")
     elif person.is_clinic_admin and not _other_active_admins(person).exists():
         problems.append("The clinic needs at least one active clinic admin.")
-    problems.extend(caseload_problems(person))
+    problems.extend(hooks.caseload_checks.problems(person))
     return problems
 
 

@@ -9,9 +9,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from ipt_clinic import hooks
 from ipt_clinic.accounts import services, two_factor
 from ipt_clinic.accounts.access import Role, role_required, staff_for, supervisions_for
-from ipt_clinic.accounts.extensions import caseload_problems
 from ipt_clinic.accounts.models import Invitation
 from ipt_clinic.forms import add_service_errors
 
@@ -111,7 +111,9 @@ def staff_detail(request, pk: int):
             "person": person,
             "form": form,
             "links": links,
-            "caseload_problems": caseload_problems(person) if person.is_therapist else [],
+            "caseload_problems": hooks.caseload_checks.problems(person)
+            if person.is_therapist
+            else [],
             "is_self": person.pk == request.user.pk,
             "today": timezone.localdate(),
         },

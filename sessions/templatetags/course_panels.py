@@ -4,7 +4,8 @@ from django import template
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
-from .. import extensions
+from ipt_clinic import hooks
+
 from ..models import response_status
 from ..phases import phase_for, session_at
 from ..selectors import courses_of_patient
@@ -56,11 +57,11 @@ def _render_panels(context, panels, obj) -> str:
 
 @register.simple_tag(takes_context=True)
 def contributed_course_panels(context, course) -> str:
-    """Panels other apps add to the course page (see sessions/extensions.py)."""
-    return _render_panels(context, extensions.course_panels, course)
+    """Panels other apps add to the course page (ipt_clinic/hooks.py)."""
+    return _render_panels(context, hooks.course_panels, course)
 
 
 @register.simple_tag(takes_context=True)
 def contributed_session_panels(context, session) -> str:
-    """Panels other apps add to the session page (see sessions/extensions.py)."""
-    return _render_panels(context, extensions.session_panels, session)
+    """Panels other apps add to the session page (ipt_clinic/hooks.py)."""
+    return _render_panels(context, hooks.session_panels, session)

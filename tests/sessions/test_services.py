@@ -278,10 +278,10 @@ def test_private_note_belongs_to_its_author(first_session, therapist):
 
 
 def test_completing_needs_a_termination_session(patient, therapist, monkeypatch):
-    from sessions import extensions
+    from ipt_clinic import hooks
 
     # Only the sessions app's own rule here; inventory adds the termination review (tested there).
-    monkeypatch.setattr(extensions, "completion_checks", [])
+    monkeypatch.setattr(hooks.completion_checks, "_registered", [])
     course = open_course(patient, start=timezone.localdate() - timedelta(weeks=12))
     attend(course.sessions.get(number=1))
     with pytest.raises(ValidationError, match="termination"):
