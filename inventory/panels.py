@@ -1,5 +1,6 @@
 """What inventory adds to the course and session pages (registered in apps.py)."""
 
+from ipt_clinic.accounts.access import may_edit
 from sessions.phases import Phase
 
 from .models import SessionFocus, TerminationReview
@@ -16,7 +17,7 @@ def course_focus_panel(request, course):
         "people_count": len(people),
         "suggestions": inventory_suggestions(people, areas),
         "review": TerminationReview.objects.filter(course=course).first(),
-        "can_edit": course.therapist_id == request.user.pk and course.is_open,
+        "can_edit": may_edit(request.user, course),
     }
 
 
@@ -32,7 +33,5 @@ def session_focus_panel(request, session):
     return "inventory/_session_panel.html", {
         "session": session,
         "focus": focus,
-        "can_edit": session.course.therapist_id == request.user.pk
-        and session.course.is_open
-        and not session.is_signed,
+        "can_edit": may_edit(request.user, session) and not session.is_signed,
     }

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ipt_clinic.accounts.access import Role, role_required
+from ipt_clinic.accounts.access import Role, may_edit, role_required
 from ipt_clinic.accounts.audit import Action, audit_record
 from ipt_clinic.forms import add_service_errors, form_or_rejected, keep_rejected
 from sessions.models import Measure, TherapySession
@@ -64,10 +64,6 @@ def _audit_view(request, obj, course, detail: str = "") -> None:
         )
 
 
-def _can_edit(request, course) -> bool:
-    return course.therapist_id == request.user.pk and course.is_open
-
-
 def linked_person_ids(course, formulation, areas) -> set[int]:
     """People tied to the focus: named by the rationale or at the centre of a chosen area."""
     ids = {p.pk for p in formulation.linked_people.all()} if formulation else set()
@@ -93,7 +89,7 @@ def _circle_context(course) -> dict:
 @role_required(*CLINICAL_ROLES)
 def inventory(request, course_pk: int):
     course = course_get(request.user, course_pk)
-    can_edit = _can_edit(request, course)
+    can_edit = may_edit(request.user, course)
     form = RelationshipQuickForm(request.POST or None)
     if request.method == "POST":
         course = course_get(request.user, course_pk, edit=True)
@@ -209,7 +205,7 @@ def timeline_page(request, course_pk: int):
             "events": events,
             "phq9": phq9,
             "diagram": timeline(events, phq9, start=start, end=end),
-            "can_edit": _can_edit(request, course),
+            "can_edit": may_edit(request.user, course),
         },
     )
 
@@ -229,7 +225,7 @@ def event_remove(request, pk: int):
 @role_required(*CLINICAL_ROLES)
 def formulation(request, course_pk: int):
     course = course_get(request.user, course_pk)
-    can_edit = _can_edit(request, course)
+    can_edit = may_edit(request.user, course)
     current = formulation_of(course)
     areas = problem_areas_of(course)
     people = relationships_of(course)
@@ -351,7 +347,7 @@ def _problem_area_page(request, area, form=None, *, status: int = 200):
             "patient": course.patient,
             "area": area,
             "form": form or problem_area_form_class(area.area)(instance=area),
-            "can_edit": _can_edit(request, course),
+            "can_edit": may_edit(request.user, course),
             "stage_form": form_or_rejected(request, "stage", StageChangeForm)
             if area.area == Area.ROLE_DISPUTE
             else None,
@@ -502,7 +498,7 @@ def termination_review(request, course_pk: int):
             "patient": course.patient,
             "form": form,
             "review": review,
-            "can_edit": _can_edit(request, course),
+            "can_edit": may_edit(request.user, course),
         },
     )
 

@@ -1,6 +1,6 @@
 """What supervision adds to the course and session pages (registered in apps.py)."""
 
-from ipt_clinic.accounts.access import supervisees_for
+from ipt_clinic.accounts.access import is_treating, supervisees_for
 from ipt_clinic.forms import form_or_rejected
 from sessions.models import Course
 
@@ -50,7 +50,7 @@ def session_review_panel(request, session):
         "ratings": ratings,
         "rows": rows,
         "supervises": supervises,
-        "is_therapist": session.course.therapist_id == request.user.pk,
+        "is_therapist": is_treating(request.user, session),
         "review_form": form_or_rejected(
             request, "note_review", lambda: NoteReviewForm(instance=review)
         )

@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from ipt_clinic.accounts.access import supervisees_for
+from ipt_clinic.accounts.access import is_treating, supervisees_for
 from ipt_clinic.accounts.models import User
 from sessions.models import Amendment, Course, TherapySession
 from sessions.selectors import courses_editable_by, courses_for, sessions_for
@@ -49,7 +49,7 @@ def session_get_for_rating(user, pk: int) -> tuple[TherapySession, str]:
         sessions_for(user).select_related("course", "course__patient", "course__therapist"),
         pk=pk,
     )
-    if session.course.therapist_id == user.pk:
+    if is_treating(user, session):
         return session, "therapist"
     if supervisees_for(user).filter(pk=session.course.therapist_id).exists():
         return session, "supervisor"

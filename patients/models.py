@@ -110,6 +110,10 @@ class Patient(models.Model):
         return self.status == self.Status.ARCHIVED
 
     @property
+    def treating_therapist_id(self) -> int:  # for access.is_treating and may_edit
+        return self.therapist_id
+
+    @property
     def lifetime_start(self) -> date:
         """The earliest day a record about the patient can carry: their birth (not before 1900)."""
         return max(self.date_of_birth or EARLIEST_LIFE_DATE, EARLIEST_LIFE_DATE)

@@ -4,7 +4,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from ipt_clinic.accounts.access import Role, role_required
+from ipt_clinic.accounts.access import Role, may_edit, role_required
 from ipt_clinic.accounts.audit import Action, audit_record
 from ipt_clinic.forms import add_service_errors
 
@@ -60,7 +60,7 @@ def patient_create(request):
 def patient_detail(request, pk: int):
     patient = patient_get_for(request.user, pk)
     audit_record(action=Action.VIEW, by=request.user, obj=patient, patient_id=patient.pk)
-    can_edit = patient.therapist_id == request.user.pk
+    can_edit = may_edit(request.user, patient)
     return render(
         request,
         "patients/patient_detail.html",

@@ -104,6 +104,15 @@ class Course(models.Model):
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
 
+    # What access.is_treating and may_edit ask of a clinical object.
+    @property
+    def treating_therapist_id(self) -> int:
+        return self.therapist_id
+
+    @property
+    def accepts_changes(self) -> bool:
+        return self.is_open
+
     def phase_of(self, number: int) -> Phase:
         return phase_for(number, self.planned_sessions)
 
@@ -327,6 +336,14 @@ class TherapySession(models.Model):
     @property
     def is_signed(self) -> bool:
         return self.signed_at is not None
+
+    @property
+    def treating_therapist_id(self) -> int:  # for access.is_treating and may_edit
+        return self.course.therapist_id
+
+    @property
+    def accepts_changes(self) -> bool:
+        return self.course.is_open
 
     @property
     def in_contract(self) -> bool:

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ipt_clinic.accounts.access import Role, role_required
+from ipt_clinic.accounts.access import Role, is_treating, may_edit, role_required
 from ipt_clinic.accounts.audit import Action, audit_record
 from ipt_clinic.forms import add_service_errors, form_or_rejected, keep_rejected
 from patients.selectors import patient_get_for_edit
@@ -140,7 +140,7 @@ def _course_context(request, course) -> dict:
             and not termination_raised
             and should_raise_termination(position, course.planned_sessions)
         ),
-        "can_edit": course.therapist_id == request.user.pk and course.is_open,
+        "can_edit": may_edit(request.user, course),
         "zone": course.patient.clinic.zone,
     }
 
@@ -225,7 +225,7 @@ def session_page(request, session, *, status: int = 200):
     """The session page; also shown again, status 400, for a panel's rejected form."""
     course = session.course
     _audit_view(request, session, course)
-    is_author = course.therapist_id == request.user.pk
+    is_author = is_treating(request.user, course)
     measures = session_measures(session)
     unchecked = opening_risk_unchecked(course)
     phase = session.phase

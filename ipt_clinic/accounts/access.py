@@ -150,6 +150,24 @@ def roster_clinic_id(user) -> int | None:
     return user.clinic_id if has_role(user, Role.CLINIC_ADMIN) else None
 
 
+# --- One object: who treats it, who may change it -------------------------------------------
+# A clinical object (a patient, a course, a session, an inventory entry...) names the therapist
+# treating it as `treating_therapist_id`, and says with `accepts_changes` whether its record is
+# still open to change (a closed course's is not); the selectors decide who may see it at all.
+
+
+def is_treating(user, obj) -> bool:
+    """The user is the therapist of record of `obj`: its author, who alone sees their private
+    notes and rates their own sessions."""
+    return has_role(user, Role.THERAPIST) and obj.treating_therapist_id == user.pk
+
+
+def may_edit(user, obj) -> bool:
+    """The user may change `obj`: its treating therapist, while it accepts changes.
+    Supervisors read their supervisees' records but never write them; admins see neither."""
+    return is_treating(user, obj) and getattr(obj, "accepts_changes", True)
+
+
 def editable_owner_ids(user) -> QuerySet:
     """Ids of the therapists whose clinical records this user may change: their own only.
 

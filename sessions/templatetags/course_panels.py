@@ -5,6 +5,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from ipt_clinic import hooks
+from ipt_clinic.accounts.access import is_treating
 
 from ..models import response_status
 from ..phases import phase_for, session_at
@@ -22,7 +23,7 @@ def patient_courses(context, patient):
     return {
         "patient": patient,
         "courses": courses,
-        "can_open": patient.therapist_id == user.pk
+        "can_open": is_treating(user, patient)
         and not patient.is_archived
         and not any(c.is_open for c in courses),
     }

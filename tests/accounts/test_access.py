@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 from ipt_clinic.accounts import access
@@ -60,3 +61,31 @@ def test_home_is_chosen_by_role(therapist, supervisor, clinic_admin):
     assert access.home_url_name(therapist) == "therapist_home"
     assert access.home_url_name(supervisor) == "supervisor_home"
     assert access.home_url_name(clinic_admin) == "clinic_admin_home"
+
+
+# --- may_edit and is_treating: one rule for "may this user change this record" (#14) --------
+
+
+@pytest.mark.parametrize(
+    ("principal", "closed", "treating", "editable"),
+    [
+        ("therapist", False, True, True),
+        ("therapist", True, True, False),  # a closed course's record no longer changes
+        ("colleague", False, False, False),
+        ("supervisor", False, False, False),  # reads, never writes
+        ("clinic_admin", False, False, False),
+        ("other_therapist", False, False, False),
+        ("inactive_user", False, False, False),
+    ],
+)
+def test_who_treats_and_who_may_edit(world, principal, closed, treating, editable):
+    from ipt_clinic.accounts.access import is_treating, may_edit
+
+    course, session, patient = world["course"], world["session"], world["patient"]
+    if closed:
+        course.status = course.Status.ENDED_EARLY
+    user = world[principal]
+    for obj in (course, session):
+        assert is_treating(user, obj) is treating
+        assert may_edit(user, obj) is editable
+    assert may_edit(user, patient) is treating  # a patient's details stay editable
