@@ -157,11 +157,11 @@ if env_str("DATABASE_URL"):
     }
     if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...)")
-    # No JIT compilation: the app's queries are short, and at clinic scale the estimated cost
-    # of the caseload query crosses jit_above_cost; compiling it took 2 s for a query that
-    # runs in a tenth of that (docs/benchmarks.md, "Supervisor caseload").
-    _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
-    _pg_options["options"] = f"{_pg_options.get('options', '')} -c jit=off".strip()
+    # JIT compilation is switched off for the app's database role by a migration (accounts
+    # 0012), not per connection: a pooler in transaction mode (PgBouncer) refuses startup
+    # options. Behind one, IPT_DB_POOLED=true: no server-side cursors (a cursor must not
+    # outlive the transaction whose server connection the pooler hands to someone else).
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("IPT_DB_POOLED", False)
 else:
     DATABASES = {
         "default": {
