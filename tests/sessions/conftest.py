@@ -1,12 +1,14 @@
 """Reminder test helpers: due reminders, and which reminder an email is. The SMTP sink, the
 broker and the worker fixtures are shared by every app's tests (tests/conftest.py)."""
 
+import shutil
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 from sessions.models import Reminder
-from tests.conftest import make_patient, open_course
+from tests.conftest import IN_CI, make_patient, open_course
 from tests.workers import free_port  # noqa: F401 - imported from here by the reminder tests
 
 
@@ -25,3 +27,21 @@ def reminder_key(message) -> str:
     """Which reminder a received email is: the opaque key in its opt-out link."""
     link = message["List-Unsubscribe"].strip("<>")
     return link.rstrip("/").rsplit("/", 1)[-1].split(":")[0]
+
+
+@pytest.fixture
+def processes(require_postgres, redis_broker, transactional_db, tmp_path, smtp_sink):
+    """Starts nothing itself; stops every Redis, worker and beat a test started."""
+    if shutil.which("redis-server") is None:
+        if IN_CI:
+            pytest.fail("CI=true but redis-server is not installed")
+        pytest.skip("needs redis-server")
+    started: list = []
+
+    def track(thing):
+        started.append(thing)
+        return thing
+
+    yield track
+    for thing in reversed(started):
+        thing.stop()

@@ -5,7 +5,6 @@ redis-server so that it can lose it, and its own Celery worker and beat processe
 Reminders are counted at a real SMTP server: lost = a reminder that never arrived,
 duplicates = arrivals beyond the first. Each test prints its figures."""
 
-import shutil
 import time
 from collections import Counter
 from datetime import timedelta
@@ -16,7 +15,7 @@ from django.utils import timezone
 from ipt_clinic.celery import app as celery_app
 from sessions import reminders, tasks
 from sessions.models import Reminder
-from tests.conftest import IN_CI, make_patient, open_course
+from tests.conftest import make_patient, open_course
 
 from .conftest import make_due_reminders, reminder_key
 from .processes import CeleryProcess, RedisServer, celery_env
@@ -24,24 +23,6 @@ from .processes import CeleryProcess, RedisServer, celery_env
 pytestmark = pytest.mark.broker
 
 State = Reminder.State
-
-
-@pytest.fixture
-def processes(require_postgres, redis_broker, transactional_db, tmp_path, smtp_sink):
-    """Starts nothing itself; stops every Redis, worker and beat a test started."""
-    if shutil.which("redis-server") is None:
-        if IN_CI:
-            pytest.fail("CI=true but redis-server is not installed")
-        pytest.skip("needs redis-server")
-    started: list = []
-
-    def track(thing):
-        started.append(thing)
-        return thing
-
-    yield track
-    for thing in reversed(started):
-        thing.stop()
 
 
 def wait_until(condition, timeout: float, step: float = 0.2) -> bool:
