@@ -11,6 +11,7 @@ from django.db import connection, connections
 from django.db.migrations.executor import MigrationExecutor
 from health_check.base import HealthCheck
 from health_check.exceptions import ServiceUnavailable
+from health_check.views import HealthCheckView
 
 
 class OwnConnection(HealthCheck):
@@ -67,3 +68,16 @@ class Migrations(OwnConnection):
 
 
 READINESS = [Database, Broker, Migrations]
+
+
+class ReadinessView(HealthCheckView):
+    """django-health-check's view, with the checks above, answering 503 Service Unavailable
+    rather than 500 when a check fails: not ready is not a server error."""
+
+    checks = READINESS
+
+    async def get(self, request, *args, **kwargs):
+        response = await super().get(request, *args, **kwargs)
+        if response.status_code == 500:
+            response.status_code = 503
+        return response

@@ -1,13 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
-from health_check.views import HealthCheckView
 
 from ipt_clinic.accounts.views import invitation_accept
 from oversight import views as supervision_views
 from oversight.clinic import views as clinic_views
 
 from . import views
-from .health import READINESS
+from .health import ReadinessView
 
 admin.site.site_header = "IPT Clinic operator"
 admin.site.site_title = "IPT Clinic operator"
@@ -27,6 +26,6 @@ urlpatterns = [
     path("", include("inventory.urls")),
     path("supervision/", include("oversight.urls")),
     path("healthz", views.healthz, name="healthz"),
-    path("readyz", HealthCheckView.as_view(checks=READINESS), name="readyz"),
+    path("readyz", ReadinessView.as_view(), name="readyz"),
     path("admin/", admin.site.urls),
 ]

@@ -24,7 +24,7 @@ def test_not_ready_while_a_migration_is_pending(db, monkeypatch):
 
     monkeypatch.setattr(MigrationExecutor, "migration_plan", lambda self, targets: [("x", False)])
     response = Client().get("/readyz", {"format": "json"})
-    assert response.status_code == 500
+    assert response.status_code == 503
     assert "1 migrations are not applied yet" in response.content.decode()
 
 
@@ -36,7 +36,7 @@ def test_not_ready_when_the_broker_does_not_answer(db, monkeypatch):
     # Nothing listens on the discard port.
     monkeypatch.setattr(app, "connection_for_write", lambda: Connection("redis://127.0.0.1:9/0"))
     response = Client().get("/readyz", {"format": "json"})
-    assert response.status_code == 500
+    assert response.status_code == 503
     body = response.content.decode()
     assert "the broker did not answer" in body and "127.0.0.1" not in body
 
@@ -67,7 +67,14 @@ def test_both_log_formats_configure(fmt, tmp_path):
     import sys
     from pathlib import Path
 
-    env = dict(os.environ, IPT_LOG_FORMAT=fmt, IPT_VAR_DIR=str(tmp_path))
+    from django.conf import settings
+
+    env = dict(
+        os.environ,
+        IPT_LOG_FORMAT=fmt,
+        IPT_VAR_DIR=str(tmp_path),
+        DJANGO_SECRET_KEY=settings.SECRET_KEY,
+    )
     code = "import django, logging; django.setup(); logging.getLogger('x').warning('hello')"
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, env=env,

@@ -106,8 +106,11 @@ print("sessions", course.sessions.count(), "events", rows)
 
 
 def test_the_app_works_through_a_transaction_pooler(pgbouncer):
+    from django.conf import settings
+
     env = dict(
         os.environ,
+        DJANGO_SECRET_KEY=settings.SECRET_KEY,
         DATABASE_URL=pgbouncer,
         IPT_DB_POOLED="true",
         IPT_VAR_DIR=str(ROOT / "var-pgbouncer-test"),
