@@ -49,7 +49,8 @@ from django.utils import timezone
 
 from inventory.models import Area, ProblemArea, Relationship
 from sessions.models import Course, Measure, TherapySession
-from sessions.phases import phase_for, session_at
+from sessions.phases import phase_for
+from sessions.progress import position_of
 
 from .models import FlagThresholds
 
@@ -381,15 +382,6 @@ def fact_rows(courses: QuerySet[Course], fields: list[str]) -> list[FactRow]:
     }
     # (A course opened between the two queries is left for the next request.)
     return [FactRow({**row, **of_course[row["pk"]]}) for row in rows if row["pk"] in of_course]
-
-
-def position_of(course) -> int:
-    """The session the course is at, as the course page says it."""
-    return session_at(
-        next_scheduled=course.next_number,
-        happened=course.happened_count,
-        planned=course.planned_sessions,
-    )
 
 
 def phase_code_of(course) -> str:

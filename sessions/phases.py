@@ -41,11 +41,3 @@ def phase_for(number: int, planned: int) -> Phase:
 def should_raise_termination(number: int, planned: int) -> bool:
     """From session N-4 on, the end should be on the agenda."""
     return number >= planned - RAISE_TERMINATION_BEFORE
-
-
-def session_at(*, next_scheduled: int | None, happened: int, planned: int) -> int:
-    """The session a course is at: the next one booked (a cancelled session keeps its number,
-    so after a cancellation this is not simply the sessions held plus one); with none booked,
-    the one after those that took place; never past the contract."""
-    number = next_scheduled if next_scheduled is not None else happened + 1
-    return max(1, min(number, planned))

@@ -29,6 +29,7 @@ from .forms import (
 )
 from .models import COMMON_NOTE_FIELDS, PHASE_NOTE_FIELDS, Measure, PrivateNote, response_status
 from .phases import should_raise_termination
+from .progress import progress_of
 from .scheduling import local_datetime
 from .selectors import (
     course_get_for_edit,
@@ -109,9 +110,7 @@ def _course_context(request, course) -> dict:
     measures = list(course.measures.all())
     phq9 = [m for m in measures if m.kind == Measure.Kind.PHQ9]
     in_contract = [s for s in sessions if s.in_contract]
-    current = next((s for s in in_contract if s.attendance == "scheduled"), None)
-    held = sum(1 for s in sessions if s.attendance == "attended")
-    position = current.number if current else (in_contract[-1].number if in_contract else 0)
+    progress = progress_of(course, sessions)
     termination_raised = any(s.termination_raised for s in sessions)
     baseline = phq9[0].total if phq9 else None
     latest = phq9[-1].total if phq9 else None
@@ -123,8 +122,8 @@ def _course_context(request, course) -> dict:
         "patient": course.patient,
         "sessions": sessions,
         "strip": in_contract,
-        "current": current,
-        "held": held,
+        "current": progress.next_session,
+        "held": progress.held,
         "measures": measures,
         "phq9_baseline": baseline,
         "phq9_latest": latest,
@@ -136,9 +135,9 @@ def _course_context(request, course) -> dict:
         "chart": measure_chart(course.planned_sessions, measures),
         "prompt_termination": (
             course.is_open
-            and position
+            and progress.position
             and not termination_raised
-            and should_raise_termination(position, course.planned_sessions)
+            and should_raise_termination(progress.position, course.planned_sessions)
         ),
         "can_edit": may_edit(request.user, course),
         "zone": course.patient.clinic.zone,

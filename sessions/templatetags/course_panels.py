@@ -8,7 +8,8 @@ from ipt_clinic import hooks
 from ipt_clinic.accounts.access import is_treating
 
 from ..models import response_status
-from ..phases import phase_for, session_at
+from ..phases import phase_for
+from ..progress import position_of
 from ..selectors import courses_of_patient
 
 register = template.Library()
@@ -38,11 +39,7 @@ def phase_of(number: int, planned: int) -> str:
 @register.filter
 def next_number(course) -> int:
     """The session the course is at (a course annotated by selectors.with_progress)."""
-    return session_at(
-        next_scheduled=course.next_number,
-        happened=course.happened_count or 0,
-        planned=course.planned_sessions,
-    )
+    return position_of(course)
 
 
 def _render_panels(context, panels, obj) -> str:
