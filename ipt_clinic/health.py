@@ -35,6 +35,8 @@ class Database(OwnConnection):
     def probe(self) -> None:
         try:
             with connection.cursor() as cursor:
+                if connection.vendor == "postgresql":
+                    cursor.execute("SET statement_timeout = '3s'")  # closed after the check
                 cursor.execute("SELECT 1")
         except Exception as error:
             raise ServiceUnavailable("the database did not answer") from error

@@ -1,8 +1,10 @@
 """IPT Clinic settings: one file, read from environment variables.
 
-With no variables set the app runs on a bare machine: a SQLite file and a Celery broker on the
-filesystem, both under ``var/``. ``DATABASE_URL`` switches to PostgreSQL and
-``CELERY_BROKER_URL`` to Redis. Every variable is listed in ``.env.example``.
+On one machine on purpose (IPT_SINGLE_HOST=true, as make run and make test set it) the app
+runs with a SQLite file and a Celery broker on the filesystem, both under ``var/``; elsewhere,
+with DEBUG off, it refuses to start without its secret key, database and broker.
+``DATABASE_URL`` switches to PostgreSQL and ``CELERY_BROKER_URL`` to Redis. Every variable is
+listed in ``.env.example``.
 """
 
 import os
@@ -162,6 +164,13 @@ if env_str("DATABASE_URL"):
     # options. Behind one, IPT_DB_POOLED=true: no server-side cursors (a cursor must not
     # outlive the transaction whose server connection the pooler hands to someone else).
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("IPT_DB_POOLED", False)
+    # A database that silently drops connections must not hold a web worker for minutes.
+    _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _pg_options.setdefault("connect_timeout", 5)
+    if not DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"]:
+        # Connected directly: JIT off for this connection too, whatever role it uses (the
+        # migration sets it for the role that ran it; a pooler refuses startup options).
+        _pg_options["options"] = f"{_pg_options.get('options', '')} -c jit=off".strip()
 else:
     DATABASES = {
         "default": {
@@ -357,6 +366,9 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # reused, and dropped like after a web request when broken or older than CONN_MAX_AGE
 # (ipt_clinic/celery.py).
 CELERY_DB_REUSE_MAX = 1000
+# The worker keeps the logging configured below (JSON with IPT_LOG_FORMAT=json, the request id
+# on every line) instead of replacing the root logger's handlers with its own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Reminders ------------------------------------------------------------------------------
 # The dispatcher claims due reminder rows this often (Celery beat; default every minute).

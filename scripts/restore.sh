@@ -11,5 +11,8 @@ pg_bin() { command -v "$1" || ls /usr/lib/postgresql/*/bin/"$1" 2>/dev/null | so
 "$(pg_bin pg_restore)" --no-owner --no-privileges --exit-on-error --single-transaction \
   --dbname="$DATABASE_URL" "$file"
 PY=${PYTHON:-.venv/bin/python}
+# Maintenance on one machine, serving nobody: the settings need no broker or shared key here.
+export IPT_SINGLE_HOST=true
+export DJANGO_SECRET_KEY=${DJANGO_SECRET_KEY:-restore-only-$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')}
 "$PY" manage.py migrate --check >/dev/null || echo "note: the backup predates migrations in this code; run manage.py migrate" >&2
 "$PY" manage.py verify_audit_chain

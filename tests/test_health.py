@@ -41,7 +41,8 @@ def test_not_ready_when_the_broker_does_not_answer(db, monkeypatch):
     assert "the broker did not answer" in body and "127.0.0.1" not in body
 
 
-def test_log_lines_carry_the_request_id(client_for, therapist, caplog):
+def test_log_lines_carry_the_request_id(client_for, therapist, caplog, settings):
+    settings.TRUSTED_PROXY_COUNT = 1  # the proxy's X-Request-ID is kept
     from ipt_clinic.log_filters import RequestId
 
     with caplog.at_level(logging.WARNING, logger="django.request"):

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import models
 
 from .models import AuditEvent, User
@@ -70,7 +71,8 @@ class AuditContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        given = request.META.get(REQUEST_ID_HEADER, "")
+        # Kept only from a proxy we trust (DJANGO_TRUSTED_PROXY_COUNT), as the address is.
+        given = request.META.get(REQUEST_ID_HEADER, "") if settings.TRUSTED_PROXY_COUNT else ""
         request_id = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
         with audit_context(ip_address=client_ip(request), request_id=request_id):
             request.request_id = request_id

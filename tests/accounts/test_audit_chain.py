@@ -161,3 +161,28 @@ def test_writers_in_two_clinics_do_not_wait_for_each_other(
     release.set()
     holder.join(15)
     assert results["second"] == "written"
+
+
+def test_a_row_written_by_the_old_code_during_an_upgrade_still_verifies(
+    therapist, other_therapist, capsys
+):
+    """During a rolling upgrade a process still running the code from before the split links
+    its event to the newest row overall; the chain holds, and a removal is still found."""
+    from importlib import import_module
+
+    from django.db.migrations.executor import MigrationExecutor
+
+    _legacy(action="view", user=therapist, clinic_id=therapist.clinic_id)
+    name = "0011_audit_chain_per_clinic"
+    migration = import_module(f"ipt_clinic.accounts.migrations.{name}")
+    state = MigrationExecutor(connection).loader.project_state(("accounts", name))
+    migration.close_the_single_chain(state.apps, None)
+    audit_record(action=Action.VIEW, by=other_therapist)
+    old_writer = _legacy(action="view", user=therapist, clinic_id=therapist.clinic_id)
+    audit_record(action=Action.VIEW, by=therapist)
+    call_command("verify_audit_chain")
+    assert "5 events verified" in capsys.readouterr().out
+
+    _tamper("DELETE FROM accounts_auditevent WHERE id = %s", [old_writer.pk])
+    with pytest.raises(CommandError, match="removed or changed"):
+        call_command("verify_audit_chain")

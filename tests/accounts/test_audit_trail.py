@@ -55,7 +55,10 @@ def test_postgresql_still_accepts_new_events(require_postgres, event, therapist)
 # --- Where events come from: the audit context ----------------------------------------------
 
 
-def test_a_request_gives_its_events_the_client_address_and_an_id(client_for, therapist, patient):
+def test_a_request_gives_its_events_the_client_address_and_an_id(
+    client_for, therapist, patient, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 1  # the proxy's X-Request-ID is kept
     response = client_for(therapist).get(
         f"/patients/{patient.pk}/", REMOTE_ADDR="10.1.2.3", HTTP_X_REQUEST_ID="req-12345678"
     )
@@ -64,8 +67,16 @@ def test_a_request_gives_its_events_the_client_address_and_an_id(client_for, the
     assert event.ip_address == "10.1.2.3" and event.user == therapist
 
 
+def test_a_client_does_not_choose_its_request_id_without_a_trusted_proxy(client_for, therapist):
+    response = client_for(therapist).get("/accounts/", HTTP_X_REQUEST_ID="chosen-by-client")
+    assert response["X-Request-ID"] != "chosen-by-client"
+
+
 @pytest.mark.parametrize("given", ["", "short", "bad id with spaces", "x" * 65, "<script>"])
-def test_a_request_id_that_does_not_look_like_one_is_replaced(client_for, therapist, given):
+def test_a_request_id_that_does_not_look_like_one_is_replaced(
+    client_for, therapist, given, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 1
     response = client_for(therapist).get("/accounts/", HTTP_X_REQUEST_ID=given)
     assert response["X-Request-ID"] != given and len(response["X-Request-ID"]) == 32
 

@@ -16,14 +16,19 @@ def first_broken_event(events, *, split_at: int | None = None) -> tuple[AuditEve
     Each clinic's events form a chain of their own (the operator's, with no clinic, another).
     Rows up to `split_at` (the marker of migration 0011, in a database that had events before
     the chains were split) form one chain across clinics, as they were written; each clinic's
-    chain after it continues from that clinic's last row before it.
+    chain after it continues from that clinic's last row before it. After the split a row may
+    also link to the row just before it (a process still running the code from before the
+    split, during a rolling upgrade, links so): either way it names a row that exists, so a
+    removed or altered row is still found.
     """
-    single = ""  # the head of the one chain, up to the split
+    single = ""  # the head of the one chain: the newest row so far
     heads: dict[int | None, str] = {}  # the head of each clinic's chain
     for event in events:
-        one_chain = split_at is not None and event.pk <= split_at
-        expected = single if one_chain else heads.get(event.clinic_id, "")
-        if event.prev_hash != expected:
+        if split_at is not None and event.pk <= split_at:
+            allowed = {single}
+        else:
+            allowed = {heads.get(event.clinic_id, ""), *([single] if split_at else [])}
+        if event.prev_hash not in allowed:
             return event, LINK_BROKEN
         if event.compute_hash() != event.row_hash:
             return event, "its content does not match its hash (the row was altered)"
