@@ -13,7 +13,13 @@ from django.utils import timezone
 
 from ipt_clinic.accounts.audit import Action
 from ipt_clinic.accounts.models import User
-from ipt_clinic.versions import EditVersion, check_current, locked_current, with_edit_applied
+from ipt_clinic.versions import (
+    EditVersion,
+    check_current,
+    locked_current,
+    locked_one,
+    with_edit_applied,
+)
 from sessions.models import Course, TherapySession
 from sessions.phases import Phase
 from sessions.services import course_audit
@@ -177,8 +183,9 @@ def formulation_save(
 ) -> Formulation:
     """Save the formulation and its chosen areas (primary, at most one secondary)."""
     _check_open(course)
-    saved = Formulation.objects.select_for_update().filter(course=course).first()
-    check_current(saved or Formulation(course=course), based_on)
+    locked_one(
+        Formulation.objects.filter(course=course), based_on, blank=Formulation(course=course)
+    )
     check_formulation_rules(
         course=course,
         primary=primary,

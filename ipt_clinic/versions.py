@@ -82,6 +82,15 @@ def locked_current(obj: models.Model, based_on: EditVersion | None) -> models.Mo
     return current
 
 
+def locked_one(rows: models.QuerySet, based_on: EditVersion | None, *, blank: models.Model):
+    """The one row `rows` names (a session's measure, a course's formulation...), locked and
+    checked against the version the edit was based on, or None when there is none yet; then
+    the edit was based on `blank`, and a row written meanwhile by another window is stale."""
+    row = rows.select_for_update().first()
+    check_current(row if row is not None else blank, based_on)
+    return row
+
+
 def with_edit_applied(instance: models.Model, based_on: EditVersion | None) -> models.Model:
     """For a service handed an instance a form has changed: the stored row, locked and checked
     to be the version the edit was based on, with the edited fields copied onto it, so that

@@ -5,7 +5,7 @@ from django.db import transaction
 
 from ipt_clinic.accounts.audit import Action, audit_record
 from ipt_clinic.accounts.models import Clinic, User
-from ipt_clinic.versions import EditVersion, check_current, with_edit_applied
+from ipt_clinic.versions import EditVersion, locked_one, with_edit_applied
 from sessions.models import Course, TherapySession
 from sessions.services import course_audit
 
@@ -46,8 +46,9 @@ def note_review_save(
 ) -> NoteReview:
     if not session.is_signed:
         raise ValidationError("Only a signed note can be reviewed.")
-    saved = NoteReview.objects.select_for_update().filter(session=session).first()
-    check_current(saved or NoteReview(session=session), based_on)
+    locked_one(
+        NoteReview.objects.filter(session=session), based_on, blank=NoteReview(session=session)
+    )
     review, _ = NoteReview.objects.get_or_create(session=session, defaults={"reviewer": by})
     review.reviewer = by
     review.status = status
@@ -80,8 +81,11 @@ def fidelity_rate(
     allowed = {code for code, _ in FIDELITY_CHECKLIST[session.phase.value]}
     if not set(checklist) <= allowed:
         raise ValidationError({"checklist": "Tick items of this phase's checklist."})
-    saved = FidelityRating.objects.select_for_update().filter(session=session, rated_by=rated_by)
-    check_current(saved.first() or FidelityRating(session=session, rated_by=rated_by), based_on)
+    locked_one(
+        FidelityRating.objects.filter(session=session, rated_by=rated_by),
+        based_on,
+        blank=FidelityRating(session=session, rated_by=rated_by),
+    )
     rating, _ = FidelityRating.objects.get_or_create(
         session=session,
         rated_by=rated_by,

@@ -9,7 +9,7 @@ from django.utils import timezone
 from ipt_clinic import hooks
 from ipt_clinic.accounts.audit import Action, audit_record
 from ipt_clinic.accounts.models import User
-from ipt_clinic.versions import EditVersion, check_current, locked_current
+from ipt_clinic.versions import EditVersion, check_current, locked_current, locked_one
 from patients.models import Patient
 
 from . import reminders
@@ -526,8 +526,9 @@ def measure_record(
         raise ValidationError("The session is signed; its measures are part of the record.")
     if session.attendance != Attendance.ATTENDED:
         raise ValidationError("Record that the session took place before scoring measures.")
-    measure = Measure.objects.select_for_update().filter(session=session, kind=kind).first()
-    check_current(measure or Measure(kind=kind), based_on)
+    measure = locked_one(
+        Measure.objects.filter(session=session, kind=kind), based_on, blank=Measure(kind=kind)
+    )
     created = measure is None
     if created:
         measure = Measure(course=session.course, session=session, kind=kind, recorded_by=by)
