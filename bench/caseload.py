@@ -21,6 +21,13 @@ the visible courses. --explain prints EXPLAIN ANALYZE of the dashboard's slower 
 
 Targets (issue 6): each page at 100x within 1.3x of 1x, and within 3x of the floor. Prints the
 figures; asserts only that every response is a 200.
+
+--paths (issue 14, item 5) measures instead, in the 100x clinic, the dashboard of supervisors
+whose caseloads hold about 30, 150 and every (2,025) open course, served two ways: from the
+stored facts (CourseFacts, what the app does) and live (the facts of every listed course
+computed per request by flags.fact_rows, the rules run in Python, sorted and filtered in
+Python: the path that would need no store). Target for the live path: p50 <= 100 ms at
+2,025 courses and <= 40 ms at 150.
 """
 
 import argparse
@@ -39,6 +46,8 @@ sys.path.insert(0, str(ROOT))
 
 SMALL_SCALE = 0.017
 FACTOR = 100
+PATH_CASELOADS = (30, 150)  # besides every open course of the 100x clinic
+LIVE_TARGETS = {150: 40.0, 2025: 100.0}  # p50 ms of the live path (issue 14)
 COURSE_PAGES = 20  # distinct courses the course-page requests cycle through
 TARGET_GROWTH = 1.3
 TARGET_FLOOR = 3.0
@@ -121,7 +130,6 @@ def seed(scale: float, small_caseload: int | None):
 
     from demo.scale import email_domain, seed_scale_clinic
     from ipt_clinic.accounts.models import User
-    from oversight.selectors import supervised_courses
 
     started = time.perf_counter()
     report = seed_scale_clinic(scale=scale, password="bench-password-not-used")  # noqa: S106
@@ -131,15 +139,25 @@ def seed(scale: float, small_caseload: int | None):
     supervise(supervisor, therapists)
     small = None
     if small_caseload:
-        small = bench_supervisor(report.clinic, f"bench-small@{email_domain(scale)}")
-        for therapist in therapists:
-            supervise(small, [therapist])
-            if supervised_courses(small).count() >= small_caseload:
-                break
+        small = supervisor_of_about(
+            report.clinic, therapists, small_caseload, f"bench-small@{email_domain(scale)}"
+        )
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")  # as autovacuum would after a bulk load
     return supervisor, small, seconds
+
+
+def supervisor_of_about(clinic, therapists, courses: int, email: str):
+    """A supervisor of just enough of the therapists to see at least `courses` open courses."""
+    from oversight.selectors import supervised_courses
+
+    supervisor = bench_supervisor(clinic, email)
+    for therapist in therapists:
+        supervise(supervisor, [therapist])
+        if supervised_courses(supervisor).count() >= courses:
+            break
+    return supervisor
 
 
 def bench_supervisor(clinic, email: str):
@@ -224,6 +242,125 @@ def measure(supervisor, small, *, requests: int, warmup: int, explain: bool) -> 
     return results
 
 
+def live_caseload_for(user, *, therapist_id=None, phase=None, area=None, flag=None):
+    """caseload_for without the store: every listed course's facts computed now
+    (flags.fact_rows, two queries), the rules run in Python, filtered, counted and sorted in
+    Python. The same answer as the app's; here only to be measured (--paths)."""
+    from django.utils import timezone
+
+    from ipt_clinic.accounts.access import supervisees_for
+    from oversight.flags import FLAGS_BY_CODE, fact_rows, mark_flags
+    from oversight.models import FlagThresholds
+    from oversight.selectors import PHASES, Caseload, supervised_courses
+    from sessions.models import Course
+
+    thresholds = FlagThresholds.for_clinic(user.clinic_id)
+    therapists = list(supervisees_for(user).order_by("full_name", "pk").only("full_name"))
+    now = timezone.now()
+    rows = [
+        mark_flags(row, thresholds, now)
+        for row in fact_rows(
+            supervised_courses(user, therapists), ["therapist_id", "planned_sessions", "status"]
+        )
+    ]
+    counts: dict[int, dict] = {}
+    for row in rows:
+        summary = counts.setdefault(
+            row.therapist_id, {"courses": 0, "flagged": 0, "unsigned": 0, "stale": 0}
+        )
+        summary["courses"] += 1
+        summary["flagged"] += bool(row.flag_count)
+        summary["unsigned"] += row.unsigned_count
+    summaries = [
+        {"therapist__full_name": therapist.full_name, **counts[therapist.pk]}
+        for therapist in therapists
+        if therapist.pk in counts
+    ]
+    if therapist_id in counts:
+        rows = [row for row in rows if row.therapist_id == therapist_id]
+    if phase in PHASES:
+        rows = [row for row in rows if row.phase_code == phase]
+    if area:
+        rows = [row for row in rows if row.primary_area == area]
+    if flag in FLAGS_BY_CODE:
+        rows = [row for row in rows if getattr(row, f"flag_{flag}")]
+    elif flag == "any":
+        rows = [row for row in rows if row.flag_count]
+    never = now.replace(year=9999)
+    rows.sort(key=lambda row: (-row.flag_severity, row.next_start or never, row.pk))
+    by_pk = {row.pk: row for row in rows}
+
+    class LiveCaseload(Caseload):
+        def courses(self, ids):
+            courses = Course.objects.select_related("patient", "therapist").in_bulk(ids)
+            for pk in ids:
+                courses[pk].__dict__.update({k: v for k, v in vars(by_pk[pk]).items() if k != "pk"})
+            return [courses[pk] for pk in ids]
+
+    return LiveCaseload(
+        ids=[row.pk for row in rows],
+        summaries=summaries,
+        therapists=therapists,
+        thresholds=thresholds,
+        now=now,
+    )
+
+
+def measure_paths(supervisors: dict, *, requests: int, warmup: int) -> dict:
+    """The dashboard's p50/p95 for each supervisor (caseload size -> user), served from the
+    stored facts and live. The two paths alternate request by request."""
+    from django.test import Client
+    from django.urls import reverse
+
+    import oversight.views
+    from oversight.selectors import caseload_for, supervised_courses
+
+    paths = {"stored": caseload_for, "live": live_caseload_for}
+    url = reverse("supervisor_home")
+    clients = {}
+    for size, user in supervisors.items():
+        clients[size] = Client()
+        clients[size].force_login(user)
+    timings = {(size, path): [] for size in supervisors for path in paths}
+    for round_number in range(warmup + requests):
+        for size, client in clients.items():
+            for path, selector in paths.items():
+                oversight.views.caseload_for = selector
+                started = time.perf_counter()
+                response = client.get(url)
+                elapsed = (time.perf_counter() - started) * 1000
+                assert response.status_code == 200, (size, path, response.status_code)
+                if round_number >= warmup:
+                    timings[size, path].append(elapsed)
+    oversight.views.caseload_for = caseload_for
+    return {
+        (size, path): {
+            "courses": supervised_courses(supervisors[size]).count(),
+            "p50": statistics.median(values),
+            "p95": percentile(values, 0.95),
+        }
+        for (size, path), values in timings.items()
+    }
+
+
+def report_paths(results: dict, *, requests: int, warmup: int) -> None:
+    print()
+    print(f"Dashboard, stored facts against live: {requests} requests each after {warmup} warm-up")
+    print(f"{'caseload':>9}  {'path':<8}{'p50 ms':>9}{'p95 ms':>9}  target (live p50)")
+    for (_size, path), figures in results.items():
+        courses = figures["courses"]
+        target = next(
+            (ms for limit, ms in LIVE_TARGETS.items() if abs(courses - limit) <= limit / 10), None
+        )
+        verdict_text = ""
+        if path == "live" and target is not None:
+            met = "met" if figures["p50"] <= target else "MISSED"
+            verdict_text = f"<= {target:g} ms: {met}"
+        print(
+            f"{courses:>9,}  {path:<8}{figures['p50']:>9.1f}{figures['p95']:>9.1f}  {verdict_text}"
+        )
+
+
 def explain_dashboard(supervisor) -> None:
     """EXPLAIN ANALYZE the dashboard's selector queries that take more than a millisecond."""
     from django.db import connection
@@ -292,6 +429,58 @@ def verdict(ratio: float, target: float) -> str:
     return f"target <= {target:g}: {'met' if ratio <= target else 'MISSED'}"
 
 
+def run_paths(args) -> None:
+    from demo.scale import email_domain
+    from ipt_clinic.accounts.models import User
+
+    scale = round(args.scale * FACTOR, 6)
+    print(f"seeding {FACTOR}x (--scale {scale:g}) ...", flush=True)
+    everyone, _, _ = seed(scale, None)
+    therapists = list(User.objects.filter(clinic=everyone.clinic, is_therapist=True).order_by("pk"))
+    supervisors = {
+        size: supervisor_of_about(
+            everyone.clinic, therapists, size, f"bench-{size}@{email_domain(scale)}"
+        )
+        for size in PATH_CASELOADS
+    }
+    supervisors["all"] = everyone
+    print("measuring ...", flush=True)
+    results = measure_paths(supervisors, requests=args.requests, warmup=args.warmup)
+    report_paths(results, requests=args.requests, warmup=args.warmup)
+    report_refresh(everyone.clinic, requests=args.requests)
+
+
+def report_refresh(clinic, *, requests: int) -> None:
+    """What keeping the store costs the writes: one course's refresh (as a service does it,
+    in its transaction), and the whole clinic's (a change of its thresholds)."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from oversight import store
+    from sessions.models import Course
+
+    courses = Course.objects.filter(patient__clinic=clinic)
+    ids = list(courses.order_by("pk").values_list("pk", flat=True))
+    timings = []
+    for number in range(requests):
+        with transaction.atomic():
+            started = time.perf_counter()
+            store.refresh([ids[number * 37 % len(ids)]])
+            timings.append((time.perf_counter() - started) * 1000)
+    with CaptureQueriesContext(connection) as captured, transaction.atomic():
+        store.refresh([ids[0]])
+    started = time.perf_counter()
+    with transaction.atomic():
+        store.refresh_all(courses)
+    whole = time.perf_counter() - started
+    print()
+    print(
+        f"store.refresh of one course: p50 {statistics.median(timings):.1f} ms, "
+        f"p95 {percentile(timings, 0.95):.1f} ms, {len(captured)} queries"
+    )
+    print(f"store.refresh_all of the clinic's {len(ids):,} courses: {whole:.2f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=200, help="per page and size")
@@ -300,6 +489,11 @@ def main() -> None:
     parser.add_argument("--sqlite", action="store_true", help="smoke run on SQLite")
     parser.add_argument(
         "--explain", action="store_true", help="print the plan of the dashboard's facts query"
+    )
+    parser.add_argument(
+        "--paths",
+        action="store_true",
+        help="the 100x dashboard at three caseload sizes, from the stored facts and live",
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ipt-bench-") as var_dir:
@@ -310,6 +504,9 @@ def main() -> None:
         name = connection.settings_dict["NAME"]
         connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
         try:
+            if args.paths:
+                run_paths(args)
+                return
             results = {}
             small_caseload = None
             for size, scale in (("1x", args.scale), (f"{FACTOR}x", round(args.scale * FACTOR, 6))):

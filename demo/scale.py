@@ -43,6 +43,7 @@ from inventory.models import (
     TerminationReview,
 )
 from ipt_clinic.accounts.models import Clinic, Supervision, User
+from oversight import store
 from oversight.models import (
     FIDELITY_CHECKLIST,
     CourseReview,
@@ -365,6 +366,8 @@ class _Generator:
         self._focus(plans)
         self._reviews(plans)
         self._supervision(plans)
+        # Written around the services: the caseload facts are computed once, at the end.
+        store.refresh_all(Course.objects.filter(patient__clinic=self.clinic))
         return ScaleReport(
             scale=self.scale,
             clinic=self.clinic,

@@ -22,7 +22,7 @@ from ipt_clinic.versions import (
 )
 from sessions.models import Course, TherapySession
 from sessions.phases import Phase
-from sessions.services import course_audit
+from sessions.services import course_audit, course_changed
 
 from .models import (
     Area,
@@ -55,6 +55,7 @@ def relationship_save(
     relationship.full_clean()
     relationship.save()
     course_audit(by, Action.CREATE if created else Action.UPDATE, relationship, relationship.course)
+    course_changed(relationship.course)
     return relationship
 
 
@@ -71,6 +72,7 @@ def relationship_remove(*, by: User, relationship: Relationship) -> None:
     relationship.removed_at = timezone.now()
     relationship.save(update_fields=["removed_at", "updated_at"])
     course_audit(by, Action.ARCHIVE, relationship, relationship.course)
+    course_changed(relationship.course)
 
 
 @transaction.atomic
@@ -212,6 +214,7 @@ def formulation_save(
     _place_area(course, ProblemArea.Rank.PRIMARY, primary)
     _place_area(course, ProblemArea.Rank.SECONDARY, secondary)
     course_audit(by, Action.CREATE if created else Action.UPDATE, formulation, course)
+    course_changed(course)
     return formulation
 
 
@@ -304,6 +307,7 @@ def session_focus_save(
     focus.save()
     focus.goals.set(goals)
     course_audit(by, Action.UPDATE, session, course, detail="problem-area focus")
+    course_changed(course)
     return focus
 
 

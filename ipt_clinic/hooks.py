@@ -4,7 +4,8 @@ still point one way (accounts <- patients <- sessions <- inventory <- oversight)
 A lower app asks a hook; the higher apps register with it in their AppConfig.ready(). Checks
 are callables (obj) -> list of problems, in words a person can act on, and an action is
 refused while any reports one; panels are callables (request, obj) -> (template name,
-context), or None when they have nothing to show.
+context), or None when they have nothing to show; listeners are callables (ids) told of a
+change inside the transaction that made it.
 """
 
 from collections.abc import Callable, Iterator
@@ -28,6 +29,11 @@ class Hook:
         """Every registered check's problems with `obj` (empty: nothing stands in the way)."""
         return [problem for check in self for problem in check(obj)]
 
+    def tell(self, *args) -> None:
+        """Call every registered listener with `args`."""
+        for listener in self:
+            listener(*args)
+
     def __repr__(self) -> str:
         return f"<Hook: {self.purpose}>"
 
@@ -41,3 +47,7 @@ completion_checks = Hook("may this course be completed")
 # The course and session pages show what inventory and oversight add to them.
 course_panels = Hook("panels of the course page")
 session_panels = Hook("panels of the session page")
+# The services that change what a course's caseload facts are computed from (its sessions,
+# measures, problem areas, formulation, inventory, contract) tell, in their transaction, the
+# ids of the courses changed (oversight: the stored facts are recomputed).
+course_changed = Hook("a course's record changed")

@@ -13,7 +13,8 @@ class OversightConfig(AppConfig):
     def ready(self) -> None:
         from ipt_clinic import hooks
 
-        from . import panels
+        from . import panels, store
 
+        hooks.course_changed.register(store.refresh)
         hooks.course_panels.register(panels.course_supervision_panel)
         hooks.session_panels.register(panels.session_review_panel)

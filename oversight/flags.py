@@ -8,16 +8,19 @@ The facts (sessions held, the last and next session, PHQ-9 at baseline and now, 
 focus...) are computed by the database for any number of courses at once, never a query per
 course, and each fact once: aggregates over one join with the sessions (and their PHQ-9 and
 focus, at most one of each per session), and joins with what a course has at most one of
-(its opening PHQ-9, primary area, formulation). The two subqueries left run only for the few
-courses a cheap aggregate lets through. The rules then run in Python on the fetched facts.
-For many courses, fact_rows asks in two queries, sessions and course, rather than one: see
-docs/benchmarks.md.
+(its opening PHQ-9, primary area, formulation), in two queries (fact_rows). The two
+subqueries left run only for the few courses a cheap aggregate lets through. The rules then
+run in Python on the fetched facts. A new flag is one Flag here, and its tests; a new fact
+is one annotation, one CourseFacts column, and, if it reads a table no fact read before, a
+course_changed call in the services that write that table (tests/oversight/test_store.py
+lists them).
 
 A rule answers with the instant from which its flag is raised (None: not raised), not with
 yes or no, so that the answer stays true as time passes: a flag that depends on the record
 only is raised from EVER; one that depends on the clock too (no recent session, past the
-contract, notes unsigned) from a date of the record plus the clinic's threshold. The
-dashboard stores these instants per course (store.py) and compares them with now in SQL.
+contract, notes unsigned) from a date of the record plus the clinic's threshold. These
+instants are stored per course (store.py), recomputed by the services that change the
+record, and compared with now in SQL.
 """
 
 from collections.abc import Callable
@@ -44,7 +47,6 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
-from django.db.models.query import ModelIterable
 from django.utils import timezone
 
 from inventory.models import Area, ProblemArea, Relationship
@@ -343,16 +345,6 @@ def _course_facts() -> tuple[dict, dict]:
     return aliases, annotations
 
 
-def with_facts(courses: QuerySet[Course]) -> QuerySet[Course]:
-    """The courses annotated with every fact, in one query: for a few courses. For many,
-    fact_rows splits the work in two queries, which is much faster."""
-    session_aliases, session_facts = _session_facts()
-    course_aliases, course_facts = _course_facts()
-    return courses.alias(**session_aliases, **course_aliases).annotate(
-        **session_facts, **course_facts
-    )
-
-
 class FactRow:
     """One course's facts (and the course fields asked for) as attributes: no model."""
 
@@ -410,25 +402,6 @@ def mark_flags(course, thresholds: FlagThresholds, now: datetime | None = None):
             count += 1
     course.flag_severity, course.flag_count = severity, count
     return course
-
-
-class _FlaggedIterable(ModelIterable):
-    thresholds: FlagThresholds
-    now: datetime
-
-    def __iter__(self):
-        for course in super().__iter__():
-            yield mark_flags(course, self.thresholds, self.now)
-
-
-def with_flags(courses: QuerySet[Course], thresholds: FlagThresholds) -> QuerySet[Course]:
-    """The courses with their facts (one query: for a few courses) and, on each course
-    fetched, what mark_flags sets: every flag as flag_<code>, flag_severity and more."""
-    flagged = with_facts(courses)
-    flagged._iterable_class = type(
-        "FlaggedIterable", (_FlaggedIterable,), {"thresholds": thresholds, "now": timezone.now()}
-    )
-    return flagged
 
 
 def raised_flags(course) -> list[Flag]:

@@ -61,17 +61,14 @@ class CourseFacts(models.Model):
     """A course's caseload facts, and for each flag the instant from which it is raised (see
     flags.py), stored so that the dashboard sorts, filters, counts and pages in SQL.
 
-    Derived data, never entered: PostgreSQL triggers on every table the facts come from mark
-    the row stale (migration 0002, so that update() and bulk_create cannot bypass them), and
-    store.refresh recomputes stale rows, and rows computed with other thresholds, before the
-    dashboard reads them. One field per flag, named <code>_from; None: not raised.
+    Derived data, never entered: recomputed (store.refresh) by every service that changes
+    what the facts are computed from, in its own transaction, and for a whole clinic when
+    its thresholds change. One field per flag, named <code>_from; None: not raised.
     """
 
     course = models.OneToOneField(
         Course, primary_key=True, on_delete=models.CASCADE, related_name="facts"
     )
-    stale = models.BooleanField(db_default=True)
-    thresholds_key = models.CharField(max_length=64, db_default="")
 
     # The facts (flags.FACTS).
     held_count = models.PositiveIntegerField(db_default=0)

@@ -1,10 +1,13 @@
 """What supervision adds to the course and session pages (registered in apps.py)."""
 
+from django.utils import timezone
+
 from ipt_clinic.accounts.access import is_treating, supervisees_for
 from ipt_clinic.forms import form_or_rejected
 from sessions.models import Course
 
-from .flags import raised_flags, with_flags
+from . import store
+from .flags import raised_flags
 from .forms import NoteReviewForm, SupervisionNoteForm
 from .models import FIDELITY_CHECKLIST, FlagThresholds, NoteReview, SupervisionNote
 
@@ -15,7 +18,11 @@ def _supervises(user, course) -> bool:
 
 def course_supervision_panel(request, course):
     thresholds = FlagThresholds.for_clinic(course.patient.clinic_id)
-    flagged = with_flags(Course.objects.filter(pk=course.pk), thresholds).first()
+    this_course = Course.objects.filter(pk=course.pk)
+    store.ensure(this_course)
+    flagged = store.mark_stored(
+        this_course.select_related("facts").get(), thresholds, timezone.now()
+    )
     supervises = course.is_open and _supervises(request.user, course)
     return "caseload/_course_panel.html", {
         "course": course,

@@ -14,7 +14,7 @@ from sessions.models import Amendment, Course, TherapySession
 from sessions.selectors import courses_editable_by, courses_for, sessions_for
 
 from . import store
-from .flags import FLAGS_BY_CODE, with_flags
+from .flags import FLAGS_BY_CODE
 from .models import FlagThresholds, NoteReview, SupervisionNote
 
 PHASES = ["initial", "middle", "termination"]
@@ -72,8 +72,8 @@ class Caseload:
         return [store.mark_stored(by_pk[pk], self.thresholds, self.now) for pk in ids]
 
 
-def _counts(courses: QuerySet[Course], now: datetime, key: str) -> dict[int, dict]:
-    """Per therapist: open courses, flagged ones, unsigned notes, and stale stored facts."""
+def _counts(courses: QuerySet[Course], now: datetime) -> dict[int, dict]:
+    """Per therapist: open courses, flagged ones, and unsigned notes."""
     return {
         row["therapist_id"]: row
         for row in courses.order_by()
@@ -82,28 +82,21 @@ def _counts(courses: QuerySet[Course], now: datetime, key: str) -> dict[int, dic
             courses=Count("pk"),
             flagged=Count("pk", filter=store.any_raised(now)),
             unsigned=Sum("facts__unsigned_count"),
-            stale=Count("pk", filter=store.stale(key)),
         )
     }
 
 
 def caseload_for(user, *, therapist_id=None, phase=None, area=None, flag=None) -> Caseload:
     """The supervisor's open caseload, most urgent first, filtered, and a summary per
-    therapist, in a fixed number of queries whatever the number of courses: the summary
-    (which also counts the stale stored facts, recomputed then), the ordered ids, and later
-    the page's courses. Severity, filters, order and counts run in the database, on the
-    stored facts."""
+    therapist, in a fixed number of queries whatever the number of courses: the summary,
+    the ordered ids, and later the page's courses. Severity, filters, order and counts run
+    in the database, on the stored facts (store.py), which the services keep current."""
     thresholds = FlagThresholds.for_clinic(user.clinic_id)
-    key = store.thresholds_key(thresholds)
     therapists = list(supervisees_for(user).order_by("full_name", "pk").only("full_name"))
     courses = supervised_courses(user, therapists)
+    store.ensure(courses)
     now = timezone.now()
-    # Without the triggers (SQLite) nothing says which rows are stale: refresh recomputes all.
-    counts = _counts(courses, now, key) if store.kept_by_triggers() else None
-    if counts is None or any(row["stale"] for row in counts.values()):
-        store.refresh(courses, thresholds)
-        now = timezone.now()
-        counts = _counts(courses, now, key)
+    counts = _counts(courses, now)
     summaries = [
         {"therapist__full_name": therapist.full_name, **counts[therapist.pk]}
         for therapist in therapists
@@ -119,8 +112,6 @@ def caseload_for(user, *, therapist_id=None, phase=None, area=None, flag=None) -
         courses = courses.filter(store.raised(flag, now))
     elif flag == "any":
         courses = courses.filter(store.any_raised(now))
-    # (A course opened since the refresh has no facts yet: it is listed on the next read.)
-    courses = courses.filter(facts__isnull=False)
     return Caseload(
         ids=list(store.most_urgent_first(courses, now).values_list("pk", flat=True)),
         summaries=summaries,
@@ -133,8 +124,14 @@ def caseload_for(user, *, therapist_id=None, phase=None, area=None, flag=None) -
 def own_flagged_courses(user) -> tuple[list[Course], FlagThresholds]:
     """The therapist's own open courses that carry a flag, for their home page."""
     thresholds = FlagThresholds.for_clinic(user.clinic_id)
-    courses = with_flags(courses_editable_by(user).open(), thresholds).select_related("patient")
-    flagged = [course for course in courses if course.flag_count]
+    now = timezone.now()
+    courses = (
+        courses_editable_by(user)
+        .open()
+        .filter(store.any_raised(now))
+        .select_related("patient", "facts")
+    )
+    flagged = [store.mark_stored(course, thresholds, now) for course in courses]
     return sorted(flagged, key=lambda c: (-c.flag_severity, c.pk)), thresholds
 
 

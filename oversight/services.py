@@ -9,6 +9,7 @@ from ipt_clinic.versions import EditVersion, locked_one, with_edit_applied
 from sessions.models import Course, TherapySession
 from sessions.services import course_audit
 
+from . import store
 from .models import (
     FIDELITY_CHECKLIST,
     CourseReview,
@@ -135,3 +136,5 @@ def clinic_settings_save(
             obj=thresholds,
             detail=f"flag thresholds changed: {', '.join(thresholds_changed)}",
         )
+        # Every course's stored flags were computed with the old thresholds.
+        store.refresh_all(Course.objects.filter(patient__clinic=clinic))

@@ -1,20 +1,24 @@
-"""The stored caseload facts (CourseFacts): kept fresh, and read with the flags in SQL.
+"""The stored caseload facts (CourseFacts): recomputed by the services that change a course,
+read with the flags in SQL.
 
 The dashboard must sort every course of a caseload by flag severity, filter and count by
-flag, and page; computing the facts of 2,000 courses on each request costs about their
-sessions (docs/benchmarks.md). Stored, with each flag's instant from which it is raised,
-all of that is a comparison with now in SQL, and only the page's 25 rows are read.
+flag, and page. Computing the facts of every listed course per request (flags.fact_rows, the
+rules in Python) misses the targets at a supervisor's whole caseload (docs/benchmarks.md:
+149 ms at 2,025 courses, 50 ms at 154); stored, with each flag's instant from which it is
+raised, all of that is a comparison with now in SQL, and only the page's 25 rows are read.
 
-A row is fresh when no source row changed since it was computed (PostgreSQL triggers set
-`stale`, migration 0002) and it was computed with the clinic's current thresholds. refresh
-recomputes the other rows of the courses asked for, with the same fact_rows and rules as the
-live path (flags.py), so the two cannot disagree.
+Every service that changes what the facts are computed from calls refresh (through the
+hook ipt_clinic.hooks.course_changed: the services live below this app) inside its own
+transaction, so the stored row commits with the change it reflects, or not at all. The row
+is computed by the same fact_rows and rules as everything else (flags.py): there is no
+second rule set, and no trigger. Data written around the services (the demo generator, a
+restore, a bulk import) is brought up to date with `manage.py caseload_refresh`.
 """
 
-import logging
+from collections.abc import Iterable
 from datetime import datetime
 
-from django.db import OperationalError, connection, transaction
+from django.db import transaction
 from django.db.models import Case, F, Q, QuerySet, Value, When
 
 from sessions.models import Course
@@ -22,95 +26,69 @@ from sessions.models import Course
 from .flags import FACTS, FLAGS, FactRow, fact_rows, mark_flags
 from .models import CourseFacts, FlagThresholds
 
-logger = logging.getLogger(__name__)
-
-STORED = [
-    *FACTS,
-    "phase_code",
-    *(f"{flag.code}_from" for flag in FLAGS),
-    "flagged_from",
-    "stale",
-    "thresholds_key",
-]
-# What the rules read of the course itself.
-COURSE_FIELDS = ["planned_sessions", "status"]
+STORED = [*FACTS, "phase_code", *(f"{flag.code}_from" for flag in FLAGS), "flagged_from"]
+# What the rules read of the course itself, and whose thresholds apply.
+COURSE_FIELDS = ["planned_sessions", "status", "patient__clinic_id"]
+BATCH = 500  # courses recomputed per round by refresh_all
 
 
-def thresholds_key(thresholds: FlagThresholds) -> str:
-    """The thresholds' values as one string: rows computed with others are stale."""
-    return "/".join(
-        str(getattr(thresholds, field.attname))
-        for field in FlagThresholds._meta.concrete_fields
-        if field.name not in {"id", "clinic"}
-    )
+def refresh(course_ids: Iterable[int]) -> None:
+    """Recompute the stored facts of these courses, in the caller's transaction.
 
-
-def kept_by_triggers() -> bool:
-    """Whether the triggers mark rows stale (PostgreSQL). Without them (SQLite, the
-    developer's fallback) every row read is recomputed."""
-    return connection.vendor == "postgresql"
-
-
-def stale(key: str) -> Q:
-    """Courses whose stored facts must be recomputed before they are read: marked stale,
-    computed with other thresholds (`key`), or without a row."""
-    return Q(facts__isnull=True) | Q(facts__stale=True) | ~Q(facts__thresholds_key=key)
-
-
-def refresh(courses: QuerySet[Course], thresholds: FlagThresholds) -> None:
-    """Recompute the stale rows of these courses (a fixed number of queries).
-
-    The rows are locked (in course order) while they are recomputed: a write committed
-    meanwhile waits for the lock and marks its row stale again, after this; a row another
-    request is recomputing is waited for, and then left alone if it is fresh. A course
-    without a row (the triggers bypassed) gets one first, so that it is locked like the
-    others. If PostgreSQL breaks a deadlock by failing this transaction (a write touching
-    many courses, committing at this moment), the rows stay stale until the next read.
+    Each course's row is created if need be and locked, in course order, before its facts
+    are read: a concurrent transaction changing the same course waits for this one to
+    commit, and then reads the record with this one's change in it (READ COMMITTED takes a
+    new snapshot per statement), so neither change is lost from the facts. The lock is the
+    last a service takes, so it adds no deadlock between services that lock the course or
+    its sessions first.
     """
-    key = thresholds_key(thresholds)
-    if not kept_by_triggers():
-        _store(fact_rows(courses, COURSE_FIELDS), thresholds, key)
+    ids = sorted(set(course_ids))
+    if not ids:
         return
-    # (course, its row or None)
-    stale_rows = dict(courses.filter(stale(key)).values_list("pk", "facts__pk"))
-    if not stale_rows:
-        return
-    try:
-        with transaction.atomic():
-            missing = [course for course, row in stale_rows.items() if row is None]
-            CourseFacts.objects.bulk_create(
-                [CourseFacts(course_id=course) for course in missing], ignore_conflicts=True
-            )
-            locked = (
-                CourseFacts.objects.filter(pk__in=stale_rows)
-                .filter(Q(stale=True) | ~Q(thresholds_key=key))  # checked again once locked
-                .order_by("pk")
-                .select_for_update()
-                .values_list("pk", flat=True)
-            )
-            # Read after the lock: every write that marked these rows stale is committed.
-            rows = fact_rows(Course.objects.filter(pk__in=list(locked)), COURSE_FIELDS)
-            _store(rows, thresholds, key)
-    except OperationalError:
-        logger.warning("Caseload facts not refreshed: a lock conflict; retried on next read")
+    with transaction.atomic():
+        CourseFacts.objects.bulk_create(
+            [CourseFacts(course_id=pk) for pk in ids], ignore_conflicts=True
+        )
+        # (A course deleted meanwhile has no row to lock, and no facts to store.)
+        locked = list(
+            CourseFacts.objects.filter(pk__in=ids)
+            .order_by("pk")
+            .select_for_update()
+            .values_list("pk", flat=True)
+        )
+        rows = fact_rows(Course.objects.filter(pk__in=locked), COURSE_FIELDS)
+        clinics = {row.patient__clinic_id for row in rows}
+        thresholds = {clinic: FlagThresholds.for_clinic(clinic) for clinic in clinics}
+        CourseFacts.objects.bulk_create(
+            [_computed(row, thresholds[row.patient__clinic_id]) for row in rows],
+            update_conflicts=True,
+            unique_fields=["course"],
+            update_fields=STORED,
+        )
 
 
-def _store(rows: list[FactRow], thresholds: FlagThresholds, key: str) -> None:
-    CourseFacts.objects.bulk_create(
-        [_computed(row, thresholds, key) for row in rows],
-        update_conflicts=True,
-        unique_fields=["course"],
-        update_fields=STORED,
-    )
+def refresh_all(courses: QuerySet[Course] | None = None) -> int:
+    """Recompute the stored facts of these courses (every course by default), a batch per
+    transaction; returns how many. For data written around the services."""
+    courses = Course.objects.all() if courses is None else courses
+    ids = list(courses.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), BATCH):
+        refresh(ids[start : start + BATCH])
+    return len(ids)
 
 
-def _computed(row: FactRow, thresholds: FlagThresholds, key: str) -> CourseFacts:
+def ensure(courses: QuerySet[Course]) -> None:
+    """Compute the facts of those of these courses that have none (one query when all have):
+    a course written around the services and not refreshed since is still listed, with its
+    true flags, rather than missing from a supervisor's caseload."""
+    refresh(courses.filter(facts__isnull=True).values_list("pk", flat=True))
+
+
+def _computed(row: FactRow, thresholds: FlagThresholds) -> CourseFacts:
     mark_flags(row, thresholds)  # what the rules read besides the facts (PHQ-9, phase...)
     raised_from = {f"{flag.code}_from": flag.rule(row, thresholds) for flag in FLAGS}
     return CourseFacts(
         course_id=row.pk,
-        stale=False,
-        thresholds_key=key,
         phase_code=row.phase_code,
         **{name: getattr(row, name) for name in FACTS},
         **raised_from,

@@ -16,6 +16,7 @@ export IPT_DEMO_PASSWORD=${IPT_DEMO_PASSWORD:-demo-password-2026}
 
 say "migrating the database"
 python manage.py migrate --no-input -v0
+python manage.py caseload_refresh -v0
 say "collecting static files"
 python manage.py collectstatic --no-input -v0
 say "demo data (accounts share the password $IPT_DEMO_PASSWORD)"

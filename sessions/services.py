@@ -33,6 +33,13 @@ def course_audit(by, action, obj, course: Course, detail: str = "") -> None:
     audit_record(action=action, by=by, obj=obj, patient_id=course.patient_id, detail=detail)
 
 
+def course_changed(course: Course) -> None:
+    """What the apps above derive from the course's record is recomputed, in this
+    transaction (oversight's caseload facts). Called by every service that changes the
+    sessions, measures or contract of a course."""
+    hooks.course_changed.tell([course.pk])
+
+
 # --- Courses --------------------------------------------------------------------------------
 
 
@@ -88,6 +95,7 @@ def course_open(
         measure.full_clean()
         measure.save()
     course_audit(by, Action.CREATE, course, course)
+    course_changed(course)
     return course
 
 
@@ -171,6 +179,7 @@ def course_renegotiate(
         course,
         detail=f"contract {change.old_planned} -> {change.new_planned}",
     )
+    course_changed(course)
     return change
 
 
@@ -253,6 +262,7 @@ def course_complete(*, by: User, course: Course, ended_on: date) -> Course:
     course.ended_on = ended_on
     course.save(update_fields=["status", "ended_on", "updated_at"])
     course_audit(by, Action.UPDATE, course, course, detail="completed")
+    course_changed(course)
     return course
 
 
@@ -270,6 +280,7 @@ def course_end_early(*, by: User, course: Course, reason: str, ended_on: date) -
     course.ended_on = ended_on
     course.save(update_fields=["status", "end_reason", "ended_on", "updated_at"])
     course_audit(by, Action.UPDATE, course, course, detail="ended early")
+    course_changed(course)
     return course
 
 
@@ -374,6 +385,7 @@ def session_reschedule(
         course_audit(by, Action.UPDATE, other, course, detail=detail)
     reminders.reminders_plan(sessions=[session, *later], clinic=course.patient.clinic)
     course_audit(by, Action.UPDATE, session, course, detail="rescheduled")
+    course_changed(course)
     return session
 
 
@@ -410,6 +422,7 @@ def session_record_attendance(
         course.status = Course.Status.ACTIVE
         course.save(update_fields=["status", "updated_at"])
     course_audit(by, Action.UPDATE, session, course, detail=f"attendance {attendance}")
+    course_changed(course)
     return session
 
 
@@ -436,6 +449,7 @@ def session_note_save(
     session.full_clean()
     session.save()
     course_audit(by, Action.UPDATE, session, session.course, detail="note")
+    course_changed(session.course)
     return session
 
 
@@ -474,6 +488,7 @@ def session_sign(*, by: User, session: TherapySession) -> TherapySession:
     session.signed_by = by
     session.save(update_fields=["signed_at", "signed_by", "updated_at"])
     course_audit(by, Action.SIGN, session, session.course)
+    course_changed(session.course)
     return session
 
 
@@ -545,4 +560,5 @@ def measure_record(
         obj=measure,
         patient_id=session.course.patient_id,
     )
+    course_changed(session.course)
     return measure

@@ -263,6 +263,19 @@ def open_course(patient, *, planned=12, start=None, baseline=None):
     )
 
 
+def miss(session, attendance="no_show"):
+    """Record a session as missed (or, with attendance="cancelled", cancelled by the
+    patient) through the service, as the app does."""
+    from sessions import services
+
+    return services.session_record_attendance(
+        by=session.course.therapist,
+        session=session,
+        attendance=attendance,
+        cancelled_by="patient" if attendance == "cancelled" else "",
+    )
+
+
 def attend(session, minutes=50):
     from sessions import services
 
@@ -413,19 +426,6 @@ def queries_for():
         return len(captured)
 
     return count
-
-
-@pytest.fixture(autouse=True)
-def _caseload_staleness_at_once(request):
-    """The triggers that mark stored caseload facts stale are deferred to the commit
-    (caseload migration 0002), and a test's transaction never commits: in tests they fire
-    at once. Tests with transactional_db commit, and see them deferred as in production."""
-    if "db" not in request.fixturenames or "transactional_db" in request.fixturenames:
-        return
-    request.getfixturevalue("db")
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS caseload_stale IMMEDIATE")
 
 
 def version_in(response) -> str:

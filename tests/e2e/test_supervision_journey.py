@@ -8,8 +8,7 @@ import pytest
 from django.utils import timezone
 
 from sessions import services
-from sessions.models import TherapySession
-from tests.conftest import PASSWORD, attend, make_patient, open_course
+from tests.conftest import PASSWORD, attend, make_patient, miss, open_course
 
 from .conftest import sign_in
 
@@ -33,7 +32,8 @@ def caseload(therapist, supervisor):
         by=actor, session=first, fields={"progress_note": "Explored the inventory."}
     )
     services.session_sign(by=actor, session=first)
-    TherapySession.objects.filter(course=troubled, number__in=[2, 3]).update(attendance="no_show")
+    for number in [2, 3]:
+        miss(troubled.sessions.get(number=number))
     return quiet, troubled
 
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from inventory.models import Formulation, ProblemArea, Relationship, SessionFocus
 from oversight import store
-from oversight.flags import FLAGS, with_flags
+from oversight.flags import FLAGS
 from oversight.models import FlagThresholds
 from sessions.models import Course, Measure, TherapySession
 from tests.conftest import make_patient, open_course
@@ -39,17 +39,17 @@ def phq9(course, number, total, item_9=0):
 
 
 def flags_of(course) -> set[str]:
-    """The flags the live path raises, checked against the stored facts the dashboard reads
-    (kept by the triggers: these tests change the record with update())."""
+    """The flags raised on the course now, as the dashboard filters on them (the stored
+    instants, in SQL), checked against what the pages show (the rules on the stored facts).
+    These tests change the record around the services, so the facts are recomputed first."""
     thresholds = FlagThresholds.for_clinic(course.patient.clinic_id)
-    courses = Course.objects.filter(pk=course.pk)
-    annotated = with_flags(courses, thresholds).get()
-    live = {flag.code for flag in FLAGS if getattr(annotated, f"flag_{flag.code}")}
-    store.refresh(courses, thresholds)
+    store.refresh([course.pk])
     now = timezone.now()
-    stored = {flag.code for flag in FLAGS if courses.filter(store.raised(flag.code, now)).exists()}
-    assert stored == live, "the dashboard's stored flags disagree with the live rules"
-    return live
+    courses = Course.objects.filter(pk=course.pk)
+    in_sql = {flag.code for flag in FLAGS if courses.filter(store.raised(flag.code, now)).exists()}
+    shown = store.mark_stored(courses.select_related("facts").get(), thresholds, now)
+    assert in_sql == {flag.code for flag in FLAGS if getattr(shown, f"flag_{flag.code}")}
+    return in_sql
 
 
 @pytest.fixture

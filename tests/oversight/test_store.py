@@ -1,6 +1,6 @@
-"""The stored caseload facts: every write to a source table marks them stale (PostgreSQL
-triggers), stale rows are recomputed before the dashboard reads them, and the flags that
-depend on the clock are raised by the passing of time alone."""
+"""The stored caseload facts: every service that changes what they are computed from
+recomputes them in its own transaction, concurrent changes to one course are all kept, and
+the flags that depend on the clock are raised by the passing of time alone."""
 
 import re
 import threading
@@ -10,31 +10,35 @@ from unittest import mock
 
 import pytest
 from django.db import connection, connections, transaction
+from django.forms.models import model_to_dict
 from django.urls import reverse
 from django.utils import timezone
 
-from inventory.models import Formulation, ProblemArea, Relationship, SessionFocus
+from inventory import services as inventory_services
+from inventory.models import Relationship
+from ipt_clinic.accounts.models import User
+from oversight import services as oversight_services
 from oversight import store
-from oversight.flags import FACTS, FLAGS
+from oversight.flags import FACTS, FLAGS, fact_rows
 from oversight.models import CourseFacts, FlagThresholds
 from oversight.selectors import caseload_for
-from sessions.models import Course, Measure, TherapySession
-from tests.conftest import make_patient, open_course
-from tests.oversight.test_flags import held, phq9
+from sessions import services as session_services
+from sessions.models import Course
+from tests.conftest import attend, make_patient, open_course
+from tests.oversight.test_flags import held
 from tests.oversight.test_views import bulk_courses
 
 
-def refreshed(course) -> CourseFacts:
-    store.refresh(
-        Course.objects.filter(pk=course.pk), FlagThresholds.for_clinic(course.patient.clinic_id)
-    )
-    facts = CourseFacts.objects.get(pk=course.pk)
-    assert not facts.stale
-    return facts
+def stored(course) -> dict:
+    """The course's stored facts and flag instants."""
+    return model_to_dict(CourseFacts.objects.get(pk=course.pk), fields=store.STORED)
 
 
-def is_stale(course) -> bool:
-    return CourseFacts.objects.get(pk=course.pk).stale
+def computed(course) -> dict:
+    """What the facts and instants are, computed from the record now."""
+    (row,) = fact_rows(Course.objects.filter(pk=course.pk), store.COURSE_FIELDS)
+    thresholds = FlagThresholds.for_clinic(course.patient.clinic_id)
+    return model_to_dict(store._computed(row, thresholds), fields=store.STORED)
 
 
 def test_every_fact_and_flag_has_a_column():
@@ -43,90 +47,234 @@ def test_every_fact_and_flag_has_a_column():
     assert {f"{flag.code}_from" for flag in FLAGS} <= columns
 
 
-# --- Triggers (PostgreSQL) -----------------------------------------------------------------
+# --- The services keep the facts current --------------------------------------------------
 
 
-def _session(course, number=1):
-    return TherapySession.objects.filter(course=course, number=number)
+def _session(course, number):
+    return course.sessions.get(number=number)
 
 
-def _area(course):
-    return ProblemArea.objects.create(course=course, area="role_transition")
+def _attended(course, number=1):
+    return attend(_session(course, number))
 
 
-def _relationship(course):
-    return Relationship.objects.create(course=course, name="A", relation="friend", ring=2)
+def _formulated(course, area="role_transition", confirmed=False):
+    inventory_services.formulation_save(
+        by=course.therapist,
+        course=course,
+        text="Formulation",
+        rationale="",
+        agreed_on=timezone.localdate(),
+        no_other_area_confirmed=confirmed,
+        linked_people=[],
+        linked_events=[],
+        primary={"area": area},
+        secondary=None,
+    )
 
 
-WRITES = {
-    # Each through update(), bulk_create() or delete(): no save(), no signal.
-    "course updated": lambda c: Course.objects.filter(pk=c.pk).update(planned_sessions=14),
-    "session updated": lambda c: _session(c).update(risk_check_note="checked"),
-    "session added": lambda c: TherapySession.objects.bulk_create(
-        [TherapySession(course=c, number=13, scheduled_start=timezone.now())]
+def _deficits_and_a_death(course):
+    _formulated(course, "interpersonal_deficits", confirmed=True)
+    _person(course)
+
+
+def _person(course):
+    inventory_services.relationship_save(
+        by=course.therapist,
+        relationship=Relationship(
+            course=course, name="Dad", relation="father", ring=2, deceased=True
+        ),
+    )
+
+
+def _note(course, **fields):
+    session_services.session_note_save(
+        by=course.therapist, session=_session(course, 1), fields=fields
+    )
+
+
+def _phq9(course):
+    answers = {f"item_{n}": 2 for n in range(1, 10)}
+    session_services.measure_record(
+        by=course.therapist,
+        session=_session(course, 1),
+        kind="phq9",
+        answers={**answers, "item_9": 1},
+    )
+
+
+def _thresholds(course):
+    clinic = course.patient.clinic
+    thresholds = FlagThresholds.for_clinic(clinic.pk)
+    thresholds.gap_days = 30
+    admin = User.objects.filter(clinic=clinic, is_clinic_admin=True).first()
+    oversight_services.clinic_settings_save(
+        by=admin, clinic=clinic, thresholds=thresholds, changed=[], thresholds_changed=["gap_days"]
+    )
+
+
+today = timezone.localdate
+# Every service that changes what the facts read: the tables it writes among them, what
+# must be in place first, and the change. Each changes at least one stored fact.
+CHANGES = {
+    "contract renegotiated": (
+        {"therapy_sessions_course", "therapy_sessions_therapysession"},
+        None,
+        lambda c: session_services.course_renegotiate(
+            by=c.therapist,
+            course=c,
+            new_planned=14,
+            reason="More time",
+            agreed_with_patient=True,
+            changed_on=today(),
+        ),
     ),
-    "measure added": lambda c: phq9(c, 1, 12),
-    "measure updated": lambda c: Measure.objects.filter(course=c).update(item_9=1),
-    "problem area added": _area,
-    "problem area removed": lambda c: ProblemArea.objects.filter(course=c).delete(),
-    "formulation added": lambda c: Formulation.objects.create(course=c, text="t", rationale="r"),
-    "formulation agreed": lambda c: Formulation.objects.filter(course=c).update(
-        agreed_on=timezone.localdate()
+    "course ended early": (
+        {"therapy_sessions_course"},
+        None,
+        lambda c: session_services.course_end_early(
+            by=c.therapist, course=c, reason="Moved away", ended_on=today()
+        ),
     ),
-    "relationship added": _relationship,
-    "relationship changed": lambda c: Relationship.objects.filter(course=c).update(deceased=True),
-    "session focus added": lambda c: SessionFocus.objects.create(session=_session(c).get()),
-    "session focus removed": lambda c: SessionFocus.objects.filter(session__course=c).delete(),
+    "session rescheduled": (
+        {"therapy_sessions_therapysession"},
+        None,
+        lambda c: session_services.session_reschedule(
+            by=c.therapist,
+            session=_session(c, 12),
+            new_start=_session(c, 12).scheduled_start + timedelta(days=1),
+            planned_minutes=50,
+        ),
+    ),
+    "attendance recorded": ({"therapy_sessions_therapysession"}, None, _attended),
+    "termination raised in a note": (
+        {"therapy_sessions_therapysession"},
+        _attended,
+        lambda c: _note(c, termination_raised=True),
+    ),
+    "risk check written": (
+        {"therapy_sessions_therapysession"},
+        lambda c: (_attended(c), _phq9(c)),
+        lambda c: _note(c, risk_check_note="Asked; no plan, no intent."),
+    ),
+    "note signed": (
+        {"therapy_sessions_therapysession"},
+        lambda c: (_attended(c), _note(c, progress_note="Note.")),
+        lambda c: session_services.session_sign(by=c.therapist, session=_session(c, 1)),
+    ),
+    "measure recorded": ({"therapy_sessions_measure"}, _attended, _phq9),
+    "formulation saved": (
+        {"inventory_formulation", "inventory_problemarea"},
+        None,
+        _formulated,
+    ),
+    "person added to the inventory": (
+        {"inventory_relationship"},
+        lambda c: _formulated(c, "interpersonal_deficits", confirmed=True),
+        _person,
+    ),
+    "person taken off the inventory": (
+        {"inventory_relationship"},
+        _deficits_and_a_death,
+        lambda c: inventory_services.relationship_remove(
+            by=c.therapist, relationship=c.relationships.get()
+        ),
+    ),
+    "session focus recorded": (
+        {"inventory_sessionfocus"},
+        None,
+        lambda c: inventory_services.session_focus_save(
+            by=c.therapist, session=_session(c, 4), problem_area=None, goals=[]
+        ),
+    ),
+    "flag thresholds changed": (set(), None, _thresholds),
 }
-# What each write needs to find in place.
-BEFORE = {
-    "measure updated": lambda c: phq9(c, 1, 12),
-    "problem area removed": _area,
-    "formulation agreed": lambda c: Formulation.objects.create(course=c, text="t", rationale="r"),
-    "relationship changed": _relationship,
-    "session focus removed": lambda c: SessionFocus.objects.create(session=_session(c).get()),
-}
 
 
-@pytest.mark.parametrize("write", WRITES)
-def test_each_source_write_marks_the_course_stale(require_postgres, therapist, write):
-    course = open_course(make_patient(therapist), start=timezone.localdate())
-    other = open_course(make_patient(therapist), start=timezone.localdate())
-    BEFORE.get(write, lambda c: None)(course)
-    refreshed(course), refreshed(other)
-    WRITES[write](course)
-    assert is_stale(course)
-    assert not is_stale(other)
-
-
-def test_a_new_course_has_a_stale_row_from_the_start(require_postgres, therapist):
+@pytest.mark.parametrize("change", CHANGES)
+def test_each_service_leaves_the_facts_current(therapist, clinic_admin, change):
+    _, before, act = CHANGES[change]
     course = open_course(make_patient(therapist))
-    assert is_stale(course)
+    if before:
+        before(course)
+    facts_before = stored(course)
+    assert facts_before == computed(course)
+    act(course)
+    course.refresh_from_db()
+    assert stored(course) != facts_before, "the change should change a fact"
+    assert stored(course) == computed(course)
 
 
-def test_bulk_inserts_mark_every_course_they_touch(require_postgres, therapist):
+def test_a_course_has_current_facts_from_its_opening(therapist):
+    course = open_course(make_patient(therapist))
+    assert stored(course) == computed(course)
+
+
+def test_every_table_the_facts_read_is_in_the_table_of_changes(require_postgres, course):
+    """A fact read from a table no service in CHANGES writes could go stale unnoticed: a new
+    fact reading a new table needs its services to call course_changed, and a row here."""
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        fact_rows(Course.objects.filter(pk=course.pk), store.COURSE_FIELDS)
+    read = set()
+    for query in captured.captured_queries:
+        read |= set(re.findall(r'(?:FROM|JOIN) "(\w+)"', query["sql"]))
+    read -= {"patients_patient"}  # only for the clinic, whose thresholds apply
+    written = set().union(*(tables for tables, _, _ in CHANGES.values()))
+    assert read == written
+
+
+def test_no_trigger_keeps_the_facts_any_more(require_postgres, db):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_trigger WHERE tgname = 'caseload_stale'")
+        assert cursor.fetchone() == (0,)
+        cursor.execute("SELECT count(*) FROM pg_proc WHERE proname LIKE 'caseload_%stale%'")
+        assert cursor.fetchone() == (0,)
+
+
+def test_a_refused_change_leaves_the_facts_as_they_were(therapist):
+    course = open_course(make_patient(therapist))
+    _attended(course)
+    facts = stored(course)
+    with pytest.raises(Exception, match="already"), transaction.atomic():
+        session_services.session_record_attendance(
+            by=therapist, session=_session(course, 1), attendance="attended", actual_minutes=50
+        )
+        raise RuntimeError("already recorded: rolled back")
+    assert stored(course) == facts
+
+
+def test_refresh_all_recomputes_data_written_around_the_services(therapist):
     courses = bulk_courses(therapist, 30)
-    assert CourseFacts.objects.filter(pk__in=[c.pk for c in courses], stale=True).count() == 30
+    assert not CourseFacts.objects.filter(course__in=courses).exists()
+    assert store.refresh_all(Course.objects.filter(pk__in=[c.pk for c in courses])) == 30
+    for course in courses[:3]:
+        assert stored(course) == computed(course)
+
+
+def test_caseload_refresh_command(therapist):
+    from django.core.management import call_command
+
+    courses = bulk_courses(therapist, 3)
+    call_command("caseload_refresh", verbosity=0)
+    assert CourseFacts.objects.filter(course__in=courses).count() == 3
+
+
+def test_refresh_runs_the_same_queries_for_1_and_200_courses(therapist):
+    from django.test.utils import CaptureQueriesContext
+
+    one, many = bulk_courses(therapist, 1), bulk_courses(therapist, 200, offset=1)
+
+    def queries(courses) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            store.refresh(c.pk for c in courses)
+        return len(captured)
+
+    assert queries(one) == queries(many)
 
 
 # --- Concurrency (PostgreSQL; committed transactions in threads) ---------------------------
-
-RISK_CHECKED = "Asked; no plan, no intent."
-
-
-@pytest.fixture
-def committed_course(require_postgres, transactional_db):
-    """A committed course with an item-9 PHQ-9 not followed up: its stored risk fact tells
-    which version of the record a refresh read."""
-    from ipt_clinic.accounts.models import Clinic
-    from tests.conftest import make_user
-
-    clinic = Clinic.objects.create(name="Threads clinic")
-    therapist = make_user("threads@clinic.example", clinic, is_therapist=True)
-    course = open_course(make_patient(therapist), start=timezone.localdate())
-    phq9(course, 1, 12, item_9=1)
-    assert refreshed(course).risk_open
-    return course
 
 
 class InThread:
@@ -153,178 +301,102 @@ class InThread:
             raise self.error
 
 
-def uncommitted_risk_check(course, written: threading.Event, release: threading.Event):
-    with transaction.atomic():
-        _session(course).update(risk_check_note=RISK_CHECKED)
-        written.set()
-        assert release.wait(10)
+@pytest.fixture
+def committed_course(require_postgres, transactional_db):
+    """A committed course whose sessions 1 and 2 took place, with a PHQ-9 item 9 above 0
+    at session 1 and no risk check yet."""
+    from ipt_clinic.accounts.models import Clinic
+    from tests.conftest import make_user
+
+    clinic = Clinic.objects.create(name="Threads clinic")
+    therapist = make_user("threads@clinic.example", clinic, is_therapist=True)
+    course = open_course(make_patient(therapist))
+    _attended(course, 1), _attended(course, 2)
+    _phq9(course)
+    assert stored(course)["risk_open"]
+    return course
 
 
-def test_a_write_in_progress_is_neither_waited_for_nor_lost(committed_course):
+def test_concurrent_changes_to_one_course_are_all_in_its_facts(committed_course):
+    """A risk check is written at session 1 while, in another tab, session 2's note raises
+    the end of treatment. The second recomputes the facts only once the first has committed
+    (the row lock), so it sees the risk check; without the lock it would store the facts
+    without it, and the course would stay flagged for an unchecked risk."""
     course = committed_course
     written, release = threading.Event(), threading.Event()
-    writer = InThread(lambda: uncommitted_risk_check(course, written, release))
-    try:
-        assert written.wait(10)
-        refreshed(course)  # returns at once: the write is not committed, nothing is stale
-        assert CourseFacts.objects.get(pk=course.pk).risk_open
-    finally:
-        release.set()
-        writer.join()
-    assert is_stale(course)  # marked at the commit
-    assert not refreshed(course).risk_open
 
-
-def test_a_course_without_a_row_gets_one_and_a_concurrent_write_is_kept(committed_course):
-    course = committed_course
-    CourseFacts.objects.filter(pk=course.pk).delete()  # as if the triggers had been bypassed
-    written, release = threading.Event(), threading.Event()
-    writer = InThread(lambda: uncommitted_risk_check(course, written, release))
-    try:
-        assert written.wait(10)
-        assert refreshed(course).risk_open  # computed without the uncommitted write
-    finally:
-        release.set()
-        writer.join()
-    assert is_stale(course)
-    assert not refreshed(course).risk_open
-
-
-def test_a_refresh_waits_for_a_row_another_transaction_holds(committed_course):
-    """As when two supervisors open their dashboards at once: the second waits for the
-    first's rows instead of showing them as they were before."""
-    course = committed_course
-    _session(course).update(risk_check_note=RISK_CHECKED)
-    assert is_stale(course)
-    locked, release = threading.Event(), threading.Event()
-
-    def hold():
+    def risk_check_then_wait():
+        # Written and refreshed without a service: a service's audit event would make the
+        # second wait on the clinic's audit chain lock anyway, and hide what is tested here.
         with transaction.atomic():
-            list(CourseFacts.objects.filter(pk=course.pk).select_for_update())
-            locked.set()
+            course.sessions.filter(number=1).update(risk_check_note="Asked; no plan, no intent.")
+            store.refresh([course.pk])
+            written.set()
             assert release.wait(10)
 
-    holder = InThread(hold)
-    assert locked.wait(10)
-    threading.Timer(0.3, release.set).start()
-    facts = refreshed(course)  # asserts the row is fresh: it was not skipped
-    holder.join()
-    assert not facts.risk_open
+    def raise_the_end():
+        session_services.session_note_save(
+            by=course.therapist, session=_session(course, 2), fields={"termination_raised": True}
+        )
 
-
-def test_the_triggers_add_no_deadlock_between_writers(committed_course):
-    """Attendance saves the session and then the course; a handover locks the course and
-    then updates it. Marking the facts stale at the statement made PostgreSQL fail one of
-    them; deferred to the commit, both go through."""
-    course = committed_course
-    session_saved, course_locked, go_on = (threading.Event() for _ in range(3))
-
-    def attendance():
-        with transaction.atomic():
-            _session(course).update(attendance="attended", actual_minutes=50)
-            session_saved.set()
-            assert course_locked.wait(10)
-            Course.objects.filter(pk=course.pk).update(status="active")  # waits: handover
-
-    def handover():
-        assert session_saved.wait(10)
-        with transaction.atomic():
-            list(Course.objects.filter(pk=course.pk).select_for_update())
-            course_locked.set()
-            assert go_on.wait(10)
-            Course.objects.filter(pk=course.pk).update(planned_sessions=14)
-
-    first, second = InThread(attendance), InThread(handover)
-    assert course_locked.wait(10)
-    time.sleep(0.3)  # the attendance now waits for the course
-    go_on.set()
+    first = InThread(risk_check_then_wait)
+    assert written.wait(10)
+    second = InThread(raise_the_end)
+    time.sleep(0.3)  # the second waits for the first's facts row
+    assert second.thread.is_alive()
+    release.set()
     first.join()
     second.join()
-    assert is_stale(course)
+    facts = stored(course)
+    assert (facts["risk_open"], facts["raised_count"]) == (False, 1)
+    assert facts == computed(course)
 
 
 # --- Reading -------------------------------------------------------------------------------
 
 
-def test_dashboard_reflects_a_write_made_without_the_services(client_for, supervisor, therapist):
+def test_dashboard_reflects_a_change_at_once(client_for, supervisor, therapist):
     course = open_course(make_patient(therapist, family_name="Riskcheck"))
-    held(course, 1)
-    phq9(course, 1, 12, item_9=2)
+    _attended(course)
+    _phq9(course)
     client = client_for(supervisor)
     url = reverse("supervisor_home")
     assert "Riskcheck" in client.get(url, {"flag": "risk_unchecked"}).content.decode()
-    _session(course).update(risk_check_note="Asked; no plan, no intent.")
+    _note(course, risk_check_note="Asked; no plan, no intent.")
     assert "Riskcheck" not in client.get(url, {"flag": "risk_unchecked"}).content.decode()
 
 
-def test_changed_thresholds_recompute_the_flags(supervisor, therapist, clinic):
+def test_changed_thresholds_recompute_the_flags(supervisor, therapist, clinic_admin):
     course = open_course(
         make_patient(therapist), start=timezone.localdate() - timedelta(weeks=3, days=1)
     )
-    held(course, 1)  # three weeks ago
+    _attended(course)  # three weeks ago
     assert len(caseload_for(supervisor, flag="gap").ids) == 1
-    FlagThresholds.objects.update_or_create(clinic=clinic, defaults={"gap_days": 30})
+    _thresholds(course)
     assert len(caseload_for(supervisor, flag="gap").ids) == 0
-    assert CourseFacts.objects.get(pk=course.pk).gap_from == course.sessions.get(
-        number=1
+    assert CourseFacts.objects.get(pk=course.pk).gap_from == _session(
+        course, 1
     ).scheduled_start + timedelta(days=30)
+
+
+def nothing_recomputed(course_ids) -> None:
+    assert list(course_ids) == [], "no recomputation expected"
 
 
 def test_clock_flags_are_raised_by_time_alone(supervisor, therapist):
     """No write, no recomputation: the gap flag is raised once its instant has passed."""
     course = open_course(make_patient(therapist), start=timezone.localdate() - timedelta(days=13))
     held(course, 1)
-    last = course.sessions.get(number=1).scheduled_start
+    store.refresh([course.pk])
+    last = _session(course, 1).scheduled_start
     assert len(caseload_for(supervisor, flag="gap").ids) == 0
-    computed = CourseFacts.objects.get(pk=course.pk)
-    assert computed.gap_from == last + timedelta(days=14)
+    assert CourseFacts.objects.get(pk=course.pk).gap_from == last + timedelta(days=14)
 
     later = last + timedelta(days=14, minutes=1)
-    with mock.patch("oversight.selectors.timezone.now", return_value=later):
+    with (
+        mock.patch("oversight.selectors.timezone.now", return_value=later),
+        mock.patch.object(store, "refresh", side_effect=nothing_recomputed),
+    ):
         caseload = caseload_for(supervisor, flag="gap")
         shown = caseload.courses(caseload.ids)
     assert [c.pk for c in shown] == [course.pk] and shown[0].flag_gap
-    if connection.vendor == "postgresql":
-        assert not CourseFacts.objects.get(pk=course.pk).stale
-
-
-def test_refresh_runs_the_same_queries_for_10_and_1000_stale_courses(
-    require_postgres, client_for, supervisor, therapist
-):
-    from django.test.utils import CaptureQueriesContext
-
-    client = client_for(supervisor)
-    url = reverse("supervisor_home")
-
-    def cold_get() -> int:
-        with CaptureQueriesContext(connection) as captured:
-            assert client.get(url).status_code == 200
-        return len(captured)
-
-    bulk_courses(therapist, 10)
-    ten = cold_get()
-    bulk_courses(therapist, 1000, offset=10)
-    assert CourseFacts.objects.filter(stale=True).count() == 1000
-    assert cold_get() == ten
-    assert not CourseFacts.objects.filter(stale=True).exists()
-
-
-def test_every_table_the_facts_read_has_the_triggers(require_postgres, course):
-    """A fact read from a table without the triggers would go stale unnoticed: the tables
-    in fact_rows' SQL must be exactly those that mark the facts stale."""
-    from django.test.utils import CaptureQueriesContext
-
-    from oversight.flags import fact_rows
-
-    with CaptureQueriesContext(connection) as captured:
-        fact_rows(Course.objects.filter(pk=course.pk), store.COURSE_FIELDS)
-    read = set()
-    for query in captured.captured_queries:
-        read |= set(re.findall(r'(?:FROM|JOIN) "(\w+)"', query["sql"]))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
-            " WHERE t.tgname = 'caseload_stale'"
-        )
-        triggered = {name for (name,) in cursor.fetchall()}
-    assert read == triggered

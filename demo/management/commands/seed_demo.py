@@ -11,6 +11,7 @@ from demo.clinic import seed_clinical_demo
 from demo.inventory import seed_inventory_demo
 from demo.scale import ScaleClinicExists, seed_scale_clinic
 from ipt_clinic.accounts.models import Clinic, Supervision, User
+from oversight import store
 
 DEFAULT_PASSWORD = "demo-password-2026"  # noqa: S105 - documented in the README; demo only
 
@@ -102,6 +103,8 @@ class Command(BaseCommand):
         )
         # It also completes the finished course, after its termination review.
         seed_inventory_demo(courses=courses, stdout=self.stdout)
+        # Both wrote around the services: the courses' caseload facts are computed now.
+        store.refresh(course.pk for course in courses.values())
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(clinics)} clinics, {len(people)} staff. "
