@@ -7,18 +7,18 @@ from sessions.models import Course, TherapySession
 from sessions.selectors import (
     courses_editable_by,
     courses_for,
-    sessions_editable_by,
-    sessions_for,
 )
 
-from .models import Area, Formulation, Goal, LifeEvent, ProblemArea, Relationship
-
-
-def course_get(user, pk: int, *, edit: bool = False) -> Course:
-    courses = courses_editable_by(user) if edit else courses_for(user)
-    return get_object_or_404(
-        courses.select_related("patient", "patient__clinic", "therapist"), pk=pk
-    )
+from .models import (
+    Area,
+    Formulation,
+    Goal,
+    LifeEvent,
+    ProblemArea,
+    Relationship,
+    SessionFocus,
+    TerminationReview,
+)
 
 
 def relationships_of(course: Course) -> QuerySet[Relationship]:
@@ -45,30 +45,46 @@ def problem_areas_of(course: Course) -> list[ProblemArea]:
     )
 
 
-def _editable_courses(user) -> QuerySet[Course]:
-    return courses_editable_by(user).filter(status__in=Course.OPEN_STATUSES)
+def goals_of(course: Course) -> QuerySet[Goal]:
+    return Goal.objects.filter(problem_area__course=course).select_related("problem_area")
 
 
-def relationship_get_for_edit(user, pk: int) -> Relationship:
+def focus_of(session: TherapySession) -> SessionFocus:
+    """The session's recorded focus, or a new, unsaved one."""
+    return SessionFocus.objects.filter(session=session).first() or SessionFocus(session=session)
+
+
+def termination_review_of(course: Course) -> TerminationReview | None:
+    return TerminationReview.objects.filter(course=course).first()
+
+
+def _courses(user, for_edit: bool) -> QuerySet[Course]:
+    """The courses whose inventory the user may read, or change (only an open course's)."""
+    if for_edit:
+        return courses_editable_by(user).filter(status__in=Course.OPEN_STATUSES)
+    return courses_for(user)
+
+
+def relationship_get_for(user, pk: int, *, for_edit: bool = False) -> Relationship:
     return get_object_or_404(
         Relationship.objects.current()
         .select_related("course", "course__patient")
-        .filter(course__in=_editable_courses(user)),
+        .filter(course__in=_courses(user, for_edit)),
         pk=pk,
     )
 
 
-def life_event_get_for_edit(user, pk: int) -> LifeEvent:
+def life_event_get_for(user, pk: int, *, for_edit: bool = False) -> LifeEvent:
     return get_object_or_404(
         LifeEvent.objects.filter(
-            removed_at__isnull=True, course__in=_editable_courses(user)
+            removed_at__isnull=True, course__in=_courses(user, for_edit)
         ).select_related("course"),
         pk=pk,
     )
 
 
-def problem_area_get(user, pk: int, *, edit: bool = False) -> ProblemArea:
-    courses = _editable_courses(user) if edit else courses_for(user)
+def problem_area_get_for(user, pk: int, *, for_edit: bool = False) -> ProblemArea:
+    courses = _courses(user, for_edit)
     return get_object_or_404(
         ProblemArea.objects.filter(course__in=courses)
         .select_related(
@@ -79,18 +95,13 @@ def problem_area_get(user, pk: int, *, edit: bool = False) -> ProblemArea:
     )
 
 
-def goal_get_for_edit(user, pk: int) -> Goal:
+def goal_get_for(user, pk: int, *, for_edit: bool = False) -> Goal:
     return get_object_or_404(
-        Goal.objects.filter(problem_area__course__in=_editable_courses(user)).select_related(
+        Goal.objects.filter(problem_area__course__in=_courses(user, for_edit)).select_related(
             "problem_area"
         ),
         pk=pk,
     )
-
-
-def session_get(user, pk: int, *, edit: bool = False) -> TherapySession:
-    sessions = sessions_editable_by(user) if edit else sessions_for(user)
-    return get_object_or_404(sessions.select_related("course", "course__patient"), pk=pk)
 
 
 def inventory_suggestions(relationships, areas: list[ProblemArea]) -> list[str]:

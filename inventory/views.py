@@ -10,8 +10,8 @@ from django.views.decorators.http import require_POST
 from ipt_clinic.accounts.access import Role, may_edit, role_required
 from ipt_clinic.accounts.audit import Action, audit_record
 from ipt_clinic.forms import add_service_errors, form_or_rejected, keep_rejected
-from sessions.models import Measure, TherapySession
 from sessions.phases import Phase
+from sessions.selectors import course_get_for, held_count_of, phq9_of, session_get_for
 
 from . import services
 from .diagrams import closeness_circle, timeline
@@ -30,24 +30,21 @@ from .forms import (
 from .models import (
     Area,
     Formulation,
-    Goal,
     LifeEvent,
-    ProblemArea,
-    SessionFocus,
-    TerminationReview,
 )
 from .selectors import (
-    course_get,
     events_of,
+    focus_of,
     formulation_of,
-    goal_get_for_edit,
+    goal_get_for,
+    goals_of,
     inventory_suggestions,
-    life_event_get_for_edit,
-    problem_area_get,
+    life_event_get_for,
+    problem_area_get_for,
     problem_areas_of,
-    relationship_get_for_edit,
+    relationship_get_for,
     relationships_of,
-    session_get,
+    termination_review_of,
 )
 
 CLINICAL_ROLES = (Role.THERAPIST, Role.SUPERVISOR)
@@ -88,11 +85,11 @@ def _circle_context(course) -> dict:
 
 @role_required(*CLINICAL_ROLES)
 def inventory(request, course_pk: int):
-    course = course_get(request.user, course_pk)
+    course = course_get_for(request.user, course_pk)
     can_edit = may_edit(request.user, course)
     form = RelationshipQuickForm(request.POST or None)
     if request.method == "POST":
-        course = course_get(request.user, course_pk, edit=True)
+        course = course_get_for(request.user, course_pk, for_edit=True)
         if form.is_valid():
             person = form.save(commit=False)
             person.course = course
@@ -126,7 +123,7 @@ def inventory(request, course_pk: int):
 
 @role_required(*CLINICAL_ROLES)
 def circle_print(request, course_pk: int):
-    course = course_get(request.user, course_pk)
+    course = course_get_for(request.user, course_pk)
     _audit_view(request, course, course, detail="closeness circle")
     context = _circle_context(course)
     context.update({"course": course, "patient": course.patient})
@@ -135,7 +132,7 @@ def circle_print(request, course_pk: int):
 
 @role_required(Role.THERAPIST)
 def person_edit(request, pk: int):
-    person = relationship_get_for_edit(request.user, pk)
+    person = relationship_get_for(request.user, pk, for_edit=True)
     form = RelationshipForm(request.POST or None, instance=person, prefix=f"p{person.pk}")
     if request.method == "POST" and form.is_valid():
         try:
@@ -160,7 +157,7 @@ def person_edit(request, pk: int):
 @require_POST
 @role_required(Role.THERAPIST)
 def person_remove(request, pk: int):
-    person = relationship_get_for_edit(request.user, pk)
+    person = relationship_get_for(request.user, pk, for_edit=True)
     try:
         services.relationship_remove(by=request.user, relationship=person)
     except ValidationError as error:
@@ -175,7 +172,7 @@ def person_remove(request, pk: int):
 
 @role_required(*CLINICAL_ROLES)
 def timeline_page(request, course_pk: int):
-    course = course_get(request.user, course_pk, edit=request.method == "POST")
+    course = course_get_for(request.user, course_pk, for_edit=request.method == "POST")
     people = relationships_of(course)
     # The event knows its course before validation, which checks the person belongs to it.
     form = LifeEventForm(request.POST or None, people=people, instance=LifeEvent(course=course))
@@ -189,7 +186,7 @@ def timeline_page(request, course_pk: int):
             return redirect("inventory:timeline", course_pk=course.pk)
     _audit_view(request, course, course, detail="timeline")
     events = list(events_of(course))
-    phq9 = list(Measure.objects.phq9().filter(course=course).order_by("administered_on"))
+    phq9 = phq9_of(course)
     today = timezone.localdate()
     dates = [e.occurred_on for e in events] + [m.administered_on for m in phq9]
     start = min([*dates, course.start_date]).replace(day=1)
@@ -213,7 +210,7 @@ def timeline_page(request, course_pk: int):
 @require_POST
 @role_required(Role.THERAPIST)
 def event_remove(request, pk: int):
-    event = life_event_get_for_edit(request.user, pk)
+    event = life_event_get_for(request.user, pk, for_edit=True)
     services.life_event_remove(by=request.user, event=event)
     messages.success(request, "Removed from the timeline view; the record keeps it.")
     return redirect("inventory:timeline", course_pk=event.course_id)
@@ -224,7 +221,7 @@ def event_remove(request, pk: int):
 
 @role_required(*CLINICAL_ROLES)
 def formulation(request, course_pk: int):
-    course = course_get(request.user, course_pk)
+    course = course_get_for(request.user, course_pk)
     can_edit = may_edit(request.user, course)
     current = formulation_of(course)
     areas = problem_areas_of(course)
@@ -243,7 +240,7 @@ def formulation(request, course_pk: int):
         events=events_of(course),
     )
     if request.method == "POST":
-        course = course_get(request.user, course_pk, edit=True)
+        course = course_get_for(request.user, course_pk, for_edit=True)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -312,11 +309,11 @@ def _add_area_rule_errors(form, course) -> None:
 
 @role_required(*CLINICAL_ROLES)
 def problem_area(request, pk: int):
-    area = problem_area_get(request.user, pk)
+    area = problem_area_get_for(request.user, pk)
     form_class = problem_area_form_class(area.area)
     form = form_class(request.POST or None, instance=area)
     if request.method == "POST":
-        area = problem_area_get(request.user, pk, edit=True)
+        area = problem_area_get_for(request.user, pk, for_edit=True)
         form = form_class(request.POST, instance=area)
         if form.is_valid():
             try:
@@ -371,7 +368,7 @@ def _problem_area_page(request, area, form=None, *, status: int = 200):
 @require_POST
 @role_required(Role.THERAPIST)
 def dispute_stage(request, pk: int):
-    area = problem_area_get(request.user, pk, edit=True)
+    area = problem_area_get_for(request.user, pk, for_edit=True)
     form = StageChangeForm(request.POST)
     if form.is_valid():
         try:
@@ -389,7 +386,7 @@ def dispute_stage(request, pk: int):
 @require_POST
 @role_required(Role.THERAPIST)
 def goal_add(request, pk: int):
-    area = problem_area_get(request.user, pk, edit=True)
+    area = problem_area_get_for(request.user, pk, for_edit=True)
     form = GoalForm(request.POST)
     if not form.is_valid():
         keep_rejected(request, "goal", form)
@@ -405,7 +402,7 @@ def goal_add(request, pk: int):
 @require_POST
 @role_required(Role.THERAPIST)
 def goal_update(request, pk: int):
-    goal = goal_get_for_edit(request.user, pk)
+    goal = goal_get_for(request.user, pk, for_edit=True)
     form = GoalStatusForm(request.POST, instance=goal, prefix=f"g{goal.pk}")
     if not form.is_valid():
         keep_rejected(request, f"goal_{goal.pk}", form)
@@ -427,11 +424,11 @@ def goal_update(request, pk: int):
 
 @role_required(Role.THERAPIST)
 def session_focus(request, session_pk: int):
-    session = session_get(request.user, session_pk, edit=True)
+    session = session_get_for(request.user, session_pk, for_edit=True)
     course = session.course
-    areas = ProblemArea.objects.filter(course=course)
-    goals = Goal.objects.filter(problem_area__course=course).select_related("problem_area")
-    focus = SessionFocus.objects.filter(session=session).first() or SessionFocus(session=session)
+    areas = course.problem_areas.all()
+    goals = goals_of(course)
+    focus = focus_of(session)
     form = SessionFocusForm(
         request.POST if request.method == "POST" else None,
         instance=focus,
@@ -469,11 +466,11 @@ def session_focus(request, session_pk: int):
 
 @role_required(*CLINICAL_ROLES)
 def termination_review(request, course_pk: int):
-    course = course_get(request.user, course_pk)
-    review = TerminationReview.objects.filter(course=course).first()
+    course = course_get_for(request.user, course_pk)
+    review = termination_review_of(course)
     form = TerminationReviewForm(request.POST or None, instance=review)
     if request.method == "POST":
-        course = course_get(request.user, course_pk, edit=True)
+        course = course_get_for(request.user, course_pk, for_edit=True)
         if form.is_valid():
             review = form.save(commit=False)
             review.course = course
@@ -509,7 +506,7 @@ def course_summary(request, course_pk: int):
 
     Built only from the record: private notes are never read here.
     """
-    course = course_get(request.user, course_pk)
+    course = course_get_for(request.user, course_pk)
     audit_record(
         action=Action.EXPORT,
         by=request.user,
@@ -517,13 +514,8 @@ def course_summary(request, course_pk: int):
         patient_id=course.patient_id,
         detail="course summary",
     )
-    phq9 = list(
-        Measure.objects.phq9()
-        .filter(course=course)
-        .select_related("session")
-        .order_by("administered_on", "pk")
-    )
-    held = TherapySession.objects.filter(course=course).held().count()
+    phq9 = phq9_of(course)
+    held = held_count_of(course)
     return render(
         request,
         "inventory/course_summary.html",
@@ -532,7 +524,7 @@ def course_summary(request, course_pk: int):
             "patient": course.patient,
             "formulation": formulation_of(course),
             "areas": problem_areas_of(course),
-            "review": TerminationReview.objects.filter(course=course).first(),
+            "review": termination_review_of(course),
             "phq9": phq9,
             "held": held,
             "people": relationships_of(course),

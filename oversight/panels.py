@@ -9,7 +9,8 @@ from sessions.models import Course
 from . import store
 from .flags import raised_flags
 from .forms import NoteReviewForm, SupervisionNoteForm
-from .models import FIDELITY_CHECKLIST, FlagThresholds, NoteReview, SupervisionNote
+from .models import FIDELITY_CHECKLIST, FlagThresholds, SupervisionNote
+from .selectors import note_review_of
 
 
 def _supervises(user, course) -> bool:
@@ -40,7 +41,7 @@ def session_review_panel(request, session):
     if not session.is_signed:
         return None
     ratings = {r.rated_by: r for r in session.fidelity_ratings.select_related("rater")}
-    review = NoteReview.objects.filter(session=session).select_related("reviewer").first()
+    review = note_review_of(session)
     checklist = FIDELITY_CHECKLIST[session.phase.value]
     supervises = _supervises(request.user, session.course)
     rows = [

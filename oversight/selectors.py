@@ -15,7 +15,7 @@ from sessions.selectors import courses_editable_by, courses_for, sessions_for
 
 from . import store
 from .flags import FLAGS_BY_CODE
-from .models import FlagThresholds, NoteReview, SupervisionNote
+from .models import FidelityRating, FlagThresholds, NoteReview, SupervisionNote
 
 PHASES = ["initial", "middle", "termination"]
 
@@ -54,6 +54,14 @@ def session_get_for_rating(user, pk: int) -> tuple[TherapySession, str]:
     if supervisees_for(user).filter(pk=session.course.therapist_id).exists():
         return session, "supervisor"
     raise Http404  # sessions_for yields only own or supervised sessions; kept as a guard
+
+
+def note_review_of(session: TherapySession) -> NoteReview | None:
+    return NoteReview.objects.filter(session=session).select_related("reviewer").first()
+
+
+def fidelity_rating_of(session: TherapySession, rated_by: str) -> FidelityRating | None:
+    return FidelityRating.objects.filter(session=session, rated_by=rated_by).first()
 
 
 @dataclass

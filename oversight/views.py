@@ -18,11 +18,13 @@ from sessions.views import course_page, session_page
 from . import services
 from .flags import FLAGS, raised_flags
 from .forms import FidelityForm, NoteReviewForm, SupervisionNoteForm
-from .models import FidelityRating, NoteReview
+from .models import FidelityRating
 from .selectors import (
     PHASES,
     caseload_for,
     course_get_for_supervision,
+    fidelity_rating_of,
+    note_review_of,
     session_get_for_rating,
     session_get_for_supervision,
 )
@@ -128,7 +130,7 @@ def course_reviewed(request, pk: int):
 @role_required(Role.SUPERVISOR)
 def note_review(request, pk: int):
     session = session_get_for_supervision(request.user, pk)
-    review = NoteReview.objects.filter(session=session).first()
+    review = note_review_of(session)
     form = NoteReviewForm(request.POST, instance=review)
     if form.is_valid():
         try:
@@ -154,7 +156,7 @@ def note_review(request, pk: int):
 @role_required(Role.THERAPIST, Role.SUPERVISOR)
 def fidelity(request, pk: int):
     session, rated_by = session_get_for_rating(request.user, pk)
-    current = FidelityRating.objects.filter(session=session, rated_by=rated_by).first()
+    current = fidelity_rating_of(session, rated_by)
     initial = (
         {"checklist": current.checklist, "adherence": current.adherence, "comment": current.comment}
         if current

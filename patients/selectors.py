@@ -21,12 +21,9 @@ def patients_editable_by(user) -> QuerySet[Patient]:
     ).select_related("therapist")
 
 
-def patient_get_for(user, pk: int) -> Patient:
-    return get_object_or_404(patients_for(user), pk=pk)
-
-
-def patient_get_for_edit(user, pk: int) -> Patient:
-    return get_object_or_404(patients_editable_by(user), pk=pk)
+def patient_get_for(user, pk: int, *, for_edit: bool = False) -> Patient:
+    """A patient the user may read (a 404 otherwise); for_edit: one they may change."""
+    return get_object_or_404(patients_editable_by(user) if for_edit else patients_for(user), pk=pk)
 
 
 def roster_for(user) -> QuerySet[Patient]:

@@ -10,7 +10,7 @@ from ipt_clinic.forms import add_service_errors
 
 from . import services
 from .forms import CaseloadFilterForm, PatientForm
-from .selectors import patient_get_for, patient_get_for_edit, patients_for
+from .selectors import patient_get_for, patients_for
 
 PAGE_SIZE = 25
 CLINICAL_ROLES = (Role.THERAPIST, Role.SUPERVISOR)
@@ -70,7 +70,7 @@ def patient_detail(request, pk: int):
 
 @role_required(Role.THERAPIST)
 def patient_edit(request, pk: int):
-    patient = patient_get_for_edit(request.user, pk)
+    patient = patient_get_for(request.user, pk, for_edit=True)
     form = PatientForm(
         request.POST or None,
         instance=patient,
@@ -99,7 +99,7 @@ def patient_edit(request, pk: int):
 @require_POST
 @role_required(Role.THERAPIST)
 def patient_archive(request, pk: int):
-    patient = patient_get_for_edit(request.user, pk)
+    patient = patient_get_for(request.user, pk, for_edit=True)
     if not patient.is_archived:
         try:
             services.patient_archive(by=request.user, patient=patient)
@@ -113,7 +113,7 @@ def patient_archive(request, pk: int):
 @require_POST
 @role_required(Role.THERAPIST)
 def patient_restore(request, pk: int):
-    patient = patient_get_for_edit(request.user, pk)
+    patient = patient_get_for(request.user, pk, for_edit=True)
     if patient.is_archived:
         services.patient_restore(by=request.user, patient=patient)
         messages.success(request, f"{patient.full_name} is back on your caseload.")

@@ -26,8 +26,10 @@ def _with_people(courses: QuerySet[Course]) -> QuerySet[Course]:
     return courses.select_related("patient", "therapist", "patient__clinic")
 
 
-def course_get_for_edit(user, pk: int) -> Course:
-    return get_object_or_404(_with_people(courses_editable_by(user)), pk=pk)
+def course_get_for(user, pk: int, *, for_edit: bool = False) -> Course:
+    """A course the user may read (a 404 otherwise); for_edit: one they may change."""
+    courses = courses_editable_by(user) if for_edit else courses_for(user)
+    return get_object_or_404(_with_people(courses), pk=pk)
 
 
 def course_get_for_page(user, pk: int) -> Course:
@@ -72,12 +74,10 @@ def _session_with_course(sessions: QuerySet[TherapySession]) -> QuerySet[Therapy
     )
 
 
-def session_get_for(user, pk: int) -> TherapySession:
-    return get_object_or_404(_session_with_course(sessions_for(user)), pk=pk)
-
-
-def session_get_for_edit(user, pk: int) -> TherapySession:
-    return get_object_or_404(_session_with_course(sessions_editable_by(user)), pk=pk)
+def session_get_for(user, pk: int, *, for_edit: bool = False) -> TherapySession:
+    """A session the user may read (a 404 otherwise); for_edit: one they may change."""
+    sessions = sessions_editable_by(user) if for_edit else sessions_for(user)
+    return get_object_or_404(_session_with_course(sessions), pk=pk)
 
 
 def private_note_of(user, session: TherapySession) -> PrivateNote | None:
@@ -87,6 +87,21 @@ def private_note_of(user, session: TherapySession) -> PrivateNote | None:
 
 def session_measures(session: TherapySession) -> dict[str, Measure]:
     return {m.kind: m for m in Measure.objects.filter(session=session)}
+
+
+def phq9_of(course: Course) -> list[Measure]:
+    """The course's PHQ-9s, oldest first, each with its session (None: the baseline taken at
+    the assessment)."""
+    return list(
+        Measure.objects.phq9()
+        .filter(course=course)
+        .select_related("session")
+        .order_by("administered_on", "pk")
+    )
+
+
+def held_count_of(course: Course) -> int:
+    return course.sessions.held().count()
 
 
 def opening_risk(measures, sessions) -> Measure | None:

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ipt_clinic.accounts.access import Role, is_treating, may_edit, role_required
 from ipt_clinic.accounts.audit import Action, audit_record
 from ipt_clinic.forms import add_service_errors, form_or_rejected, keep_rejected
-from patients.selectors import patient_get_for_edit
+from patients.selectors import patient_get_for
 
 from . import reminders, services
 from .charts import measure_chart
@@ -32,13 +32,12 @@ from .phases import should_raise_termination
 from .progress import progress_of
 from .scheduling import local_datetime
 from .selectors import (
-    course_get_for_edit,
+    course_get_for,
     course_get_for_page,
     opening_risk,
     opening_risk_unchecked,
     private_note_of,
     session_get_for,
-    session_get_for_edit,
     session_measures,
     session_reminders,
 )
@@ -61,7 +60,7 @@ def _audit_get(request, obj, course) -> None:
 
 @role_required(Role.THERAPIST)
 def course_open(request, patient_pk: int):
-    patient = patient_get_for_edit(request.user, patient_pk)
+    patient = patient_get_for(request.user, patient_pk, for_edit=True)
     clinic = patient.clinic
     data = request.POST if request.method == "POST" else None
     form = CourseOpenForm(
@@ -159,7 +158,7 @@ def course_page(request, course, *, status: int = 200):
 
 @role_required(Role.THERAPIST)
 def course_contract(request, pk: int):
-    course = course_get_for_edit(request.user, pk)
+    course = course_get_for(request.user, pk, for_edit=True)
     form = ContractForm(
         request.POST or None, initial={"new_planned": course.planned_sessions}, versioned=course
     )
@@ -183,7 +182,7 @@ def course_contract(request, pk: int):
 
 @role_required(Role.THERAPIST)
 def course_close(request, pk: int):
-    course = course_get_for_edit(request.user, pk)
+    course = course_get_for(request.user, pk, for_edit=True)
     action = request.POST.get("action") if request.method == "POST" else None
     complete_form = CompleteCourseForm(request.POST if action == "complete" else None)
     early_form = EndEarlyForm(request.POST if action == "early" else None)
@@ -264,7 +263,7 @@ def session_page(request, session, *, status: int = 200):
 
 @role_required(Role.THERAPIST)
 def session_reschedule(request, pk: int):
-    session = session_get_for_edit(request.user, pk)
+    session = session_get_for(request.user, pk, for_edit=True)
     zone = session.course.patient.clinic.zone
     local = timezone.localtime(session.scheduled_start, zone)
     form = RescheduleForm(
@@ -312,7 +311,7 @@ def session_reschedule(request, pk: int):
 
 @role_required(Role.THERAPIST)
 def session_attendance(request, pk: int):
-    session = session_get_for_edit(request.user, pk)
+    session = session_get_for(request.user, pk, for_edit=True)
     form = AttendanceForm(
         request.POST or None,
         initial={
@@ -346,7 +345,7 @@ def session_attendance(request, pk: int):
 
 @role_required(Role.THERAPIST)
 def session_note(request, pk: int):
-    session = session_get_for_edit(request.user, pk)
+    session = session_get_for(request.user, pk, for_edit=True)
     if session.is_signed:
         messages.info(request, "This note is signed: it changes only by an amendment.")
         return redirect("sessions:session_amend", pk=session.pk)
@@ -383,7 +382,7 @@ def session_note(request, pk: int):
 @require_POST
 @role_required(Role.THERAPIST)
 def session_private_note(request, pk: int):
-    session = session_get_for_edit(request.user, pk)
+    session = session_get_for(request.user, pk, for_edit=True)
     private = private_note_of(request.user, session)
     form = PrivateNoteForm(
         request.POST, instance=private or PrivateNote(session=session, author=request.user)
@@ -409,7 +408,7 @@ def session_private_note(request, pk: int):
 @require_POST
 @role_required(Role.THERAPIST)
 def session_sign(request, pk: int):
-    session = session_get_for_edit(request.user, pk)
+    session = session_get_for(request.user, pk, for_edit=True)
     try:
         services.session_sign(by=request.user, session=session)
     except ValidationError as error:
@@ -422,7 +421,7 @@ def session_sign(request, pk: int):
 
 @role_required(Role.THERAPIST)
 def session_amend(request, pk: int):
-    session = session_get_for_edit(request.user, pk)
+    session = session_get_for(request.user, pk, for_edit=True)
     form = AmendmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -449,7 +448,7 @@ def session_amend(request, pk: int):
 def session_measure(request, pk: int, kind: str):
     if kind not in Measure.Kind.values:
         raise Http404
-    session = session_get_for_edit(request.user, pk)
+    session = session_get_for(request.user, pk, for_edit=True)
     existing = session_measures(session).get(kind)
     initial = {f: getattr(existing, f) for f in MeasureForm(kind=kind).fields} if existing else {}
     form = MeasureForm(

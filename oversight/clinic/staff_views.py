@@ -4,17 +4,22 @@ public page where an invitee accepts. Thin: selector -> form -> service -> redir
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ipt_clinic import hooks
 from ipt_clinic.accounts import services, two_factor
 from ipt_clinic.accounts.access import Role, role_required, staff_for, supervisions_for
-from ipt_clinic.accounts.models import Invitation
 from ipt_clinic.forms import add_service_errors
 
+from .selectors import (
+    invitation_get_for,
+    invitations_for,
+    links_of,
+    staff_member_get_for,
+    supervision_get_for,
+)
 from .staff_forms import (
     InvitationForm,
     StaffFilterForm,
@@ -26,16 +31,12 @@ from .staff_forms import (
 PAGE_SIZE = 50
 
 
-def _invitations_for(user):
-    return Invitation.objects.filter(clinic_id=user.clinic_id)
-
-
 @role_required(Role.CLINIC_ADMIN)
 def staff_list(request):
     filters = StaffFilterForm(request.GET or None)
     staff = filters.filter(staff_for(request.user)).order_by("full_name", "email")
     page = Paginator(staff, PAGE_SIZE).get_page(request.GET.get("page"))
-    pending = _invitations_for(request.user).pending().select_related("invited_by")
+    pending = invitations_for(request.user).pending().select_related("invited_by")
     return render(
         request,
         "accounts/staff_list.html",
@@ -75,7 +76,7 @@ def staff_invite(request):
 @require_POST
 @role_required(Role.CLINIC_ADMIN)
 def invitation_withdraw(request, pk: int):
-    invitation = get_object_or_404(_invitations_for(request.user), pk=pk)
+    invitation = invitation_get_for(request.user, pk)
     if services.invitation_withdraw(by=request.user, invitation=invitation):
         messages.success(request, f"The invitation of {invitation.email} is withdrawn.")
     else:
@@ -85,7 +86,7 @@ def invitation_withdraw(request, pk: int):
 
 @role_required(Role.CLINIC_ADMIN)
 def staff_detail(request, pk: int):
-    person = get_object_or_404(staff_for(request.user).select_related("clinic"), pk=pk)
+    person = staff_member_get_for(request.user, pk)
     form = StaffForm(request.POST or None, instance=person)
     if request.method == "POST" and form.is_valid():
         try:
@@ -97,12 +98,7 @@ def staff_detail(request, pk: int):
         else:
             messages.success(request, "Saved.")
             return redirect("staff:detail", pk=person.pk)
-    links = (
-        supervisions_for(request.user)
-        .filter(Q(supervisor=person) | Q(therapist=person))
-        .select_related("supervisor", "therapist")
-        .order_by("-starts_on", "-pk")
-    )
+    links = links_of(request.user, person)
     return render(
         request,
         "accounts/staff_detail.html",
@@ -123,7 +119,7 @@ def staff_detail(request, pk: int):
 @require_POST
 @role_required(Role.CLINIC_ADMIN)
 def staff_deactivate(request, pk: int):
-    person = get_object_or_404(staff_for(request.user), pk=pk)
+    person = staff_member_get_for(request.user, pk)
     try:
         ended = services.staff_deactivate(by=request.user, person=person)
     except ValidationError as error:
@@ -142,7 +138,7 @@ def staff_deactivate(request, pk: int):
 @require_POST
 @role_required(Role.CLINIC_ADMIN)
 def staff_reactivate(request, pk: int):
-    person = get_object_or_404(staff_for(request.user), pk=pk)
+    person = staff_member_get_for(request.user, pk)
     services.staff_reactivate(by=request.user, person=person)
     messages.success(request, f"{person.full_name} can sign in again.")
     return redirect("staff:detail", pk=person.pk)
@@ -181,9 +177,7 @@ def supervision_list(request):
 
 @role_required(Role.CLINIC_ADMIN)
 def supervision_edit(request, pk: int):
-    link = get_object_or_404(
-        supervisions_for(request.user).select_related("supervisor", "therapist"), pk=pk
-    )
+    link = supervision_get_for(request.user, pk)
     form = SupervisionDatesForm(request.POST or None, instance=link)
     if request.method == "POST" and form.is_valid():
         try:
@@ -207,9 +201,7 @@ def supervision_edit(request, pk: int):
 @require_POST
 @role_required(Role.CLINIC_ADMIN)
 def supervision_end(request, pk: int):
-    link = get_object_or_404(
-        supervisions_for(request.user).select_related("supervisor", "therapist"), pk=pk
-    )
+    link = supervision_get_for(request.user, pk)
     try:
         services.supervision_end_now(by=request.user, link=link)
     except ValidationError as error:
@@ -227,7 +219,7 @@ def supervision_end(request, pk: int):
 @role_required(Role.CLINIC_ADMIN)
 def two_factor_reset(request, pk: int):
     """A clinic admin removes a colleague's second factor (a lost phone): they enrol again."""
-    person = get_object_or_404(staff_for(request.user), pk=pk)
+    person = staff_member_get_for(request.user, pk)
     try:
         two_factor.two_factor_reset(by=request.user, user=person)
     except ValidationError as error:

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
@@ -44,6 +44,7 @@ from .forms import (
     FlagThresholdsForm,
     HandoverForm,
 )
+from .selectors import clinic_of, staff_member_get_for
 
 REPORT_PAGE_SIZE = 50
 ACCESS_CHANGES_DAYS = 30
@@ -54,7 +55,7 @@ ROSTER_PAGE_SIZE = 25
 @role_required(Role.CLINIC_ADMIN)
 def clinic_settings(request):
     # A fresh copy: a refused form must not leave half-changed values on request.user.clinic.
-    clinic = Clinic.objects.get(pk=request.user.clinic_id)
+    clinic = clinic_of(request.user)
     thresholds = FlagThresholds.for_clinic(clinic.pk)
     data = request.POST if request.method == "POST" else None
     form = ClinicSettingsForm(data, instance=clinic)
@@ -237,7 +238,7 @@ def patient_roster(request):
 @role_required(Role.CLINIC_ADMIN)
 def caseload_handover(request, pk: int):
     """Move a therapist's open courses (all or some) and waiting patients to a colleague."""
-    therapist = get_object_or_404(staff_for(request.user), pk=pk)
+    therapist = staff_member_get_for(request.user, pk)
     courses = handover_courses_for(request.user, therapist)
     patients = handover_patients_for(request.user, therapist)
     receivers = staff_for(request.user).therapists().exclude(pk=therapist.pk)
