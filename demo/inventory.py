@@ -1217,12 +1217,15 @@ def _focus(c: _Course, spec: DemoCourse, focus: Focus, people: dict, events: lis
 
 
 def _session_focus(c: _Course, session: TherapySession, area, goals: list[Goal]) -> None:
+    kind = SessionFocus.Kind.AREA if area else SessionFocus.Kind.DRIFT
     if not session.is_signed:
-        services.session_focus_save(by=c.therapist, session=session, problem_area=area, goals=goals)
+        services.session_focus_save(
+            by=c.therapist, session=session, kind=kind, problem_area=area, goals=goals
+        )
         return
     # The focus is recorded before a note is signed, and the service refuses a signed session;
     # demo.clinic has already signed these, so the row is written as it would have been.
-    focus = SessionFocus.objects.create(session=session, problem_area=area)
+    focus = SessionFocus.objects.create(session=session, kind=kind, problem_area=area)
     focus.goals.set(goals)
 
 

@@ -1059,7 +1059,8 @@ class _Generator:
                     )
                     options = plan.goals[area.rank]
                     goals = rng.sample(options, min(len(options), rng.randint(1, 2)))
-                focus = SessionFocus(session=session, problem_area=area)
+                kind = SessionFocus.Kind.AREA if area else SessionFocus.Kind.DRIFT
+                focus = SessionFocus(session=session, kind=kind, problem_area=area)
                 focuses.append(focus)
                 links.extend((focus, goal) for goal in goals)
         self._bulk(SessionFocus, focuses, "session focus")

@@ -13,3 +13,4 @@ class InventoryConfig(AppConfig):
         hooks.course_panels.register(panels.course_focus_panel)
         hooks.session_panels.register(panels.session_focus_panel)
         hooks.completion_checks.register(services.termination_review_missing)
+        hooks.sign_checks.register(services.focus_missing)

@@ -253,11 +253,13 @@ class GoalStatusForm(VersionedForm):
 
 
 class SessionFocusForm(VersionedForm):
-    problem_area = forms.ModelChoiceField(
-        label="Problem area worked on",
-        queryset=ProblemArea.objects.none(),
-        required=False,
-        empty_label="none of the chosen areas (drift)",
+    """What the session worked on: one of the course's areas, a risk or crisis, or drift.
+    No choice is made for the therapist: saving without one is refused."""
+
+    worked_on = forms.ChoiceField(
+        label="This session worked on",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what the session worked on."},
     )
     goals = forms.ModelMultipleChoiceField(
         label="Goals worked on",
@@ -266,22 +268,46 @@ class SessionFocusForm(VersionedForm):
         widget=forms.CheckboxSelectMultiple,
     )
 
+    version_also = ("kind", "problem_area")  # edited on the form as `worked_on`
+
     class Meta:
         model = SessionFocus
-        fields = ["problem_area", "goals"]
+        fields = ["goals"]
 
     def __init__(self, *args, areas, goals, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["problem_area"].queryset = areas
+        self.areas = {str(area.pk): area for area in areas}
+        self.fields["worked_on"].choices = [
+            *(
+                (f"area:{pk}", f"{area.get_rank_display()} area: {area.get_area_display()}")
+                for pk, area in self.areas.items()
+            ),
+            (SessionFocus.Kind.RISK, "A risk or crisis session (not drift)"),
+            (SessionFocus.Kind.DRIFT, "None of the chosen areas (drift)"),
+        ]
+        focus = self.instance
+        if focus.pk:
+            self.initial["worked_on"] = (
+                f"area:{focus.problem_area_id}"
+                if focus.kind == SessionFocus.Kind.AREA
+                else focus.kind
+            )
         self.fields["goals"].queryset = goals
         self.fields["goals"].label_from_instance = lambda goal: (
             f"{goal.problem_area.get_area_display()}: {goal.text}"
         )
-        self.helper = form_helper("problem_area", "goals", submit="Save the focus", form_tag=False)
+        self.helper = form_helper("worked_on", "goals", submit="Save the focus", form_tag=False)
 
     def clean(self):
         cleaned = super().clean()
-        area = cleaned.get("problem_area")
+        worked_on = cleaned.get("worked_on") or ""
+        area = (
+            self.areas.get(worked_on.removeprefix("area:"))
+            if worked_on.startswith("area:")
+            else None
+        )
+        cleaned["kind"] = SessionFocus.Kind.AREA if area else worked_on
+        cleaned["problem_area"] = area
         goals = cleaned.get("goals") or []
         if any(goal.problem_area_id != getattr(area, "pk", None) for goal in goals):
             self.add_error("goals", "Choose goals of the area worked on.")

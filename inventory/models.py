@@ -348,9 +348,17 @@ class Goal(models.Model):
 
 
 class SessionFocus(models.Model):
-    """Which problem area and goals a middle-phase session worked on. No area = drift."""
+    """What a middle-phase session worked on: one of the course's problem areas (and its
+    goals), a risk or crisis (which is not drift), or none of the chosen areas (drift).
+    Recorded before the note is signed; there is no default, so nothing is recorded unseen."""
+
+    class Kind(models.TextChoices):
+        AREA = "area", "a chosen problem area"
+        RISK = "risk", "a risk or crisis session"
+        DRIFT = "drift", "none of the chosen areas (drift)"
 
     session = models.OneToOneField(TherapySession, on_delete=models.PROTECT, related_name="focus")
+    kind = models.CharField("the session worked on", max_length=8, choices=Kind.choices)
     problem_area = models.ForeignKey(
         ProblemArea,
         on_delete=models.PROTECT,
@@ -362,12 +370,21 @@ class SessionFocus(models.Model):
     goals = models.ManyToManyField(Goal, blank=True, related_name="+", verbose_name="goals")
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="area", problem_area__isnull=False)
+                | Q(kind__in=["risk", "drift"], problem_area__isnull=True),
+                name="focus_area_exactly_when_kind_is_area",
+            )
+        ]
+
     def __str__(self) -> str:
         return f"focus of session {self.session_id}"
 
     @property
     def is_drift(self) -> bool:
-        return self.problem_area_id is None
+        return self.kind == self.Kind.DRIFT
 
 
 class TerminationReview(models.Model):

@@ -285,30 +285,49 @@ def session_focus_save(
     *,
     by: User,
     session: TherapySession,
-    problem_area: ProblemArea | None,
-    goals,
+    kind: str,
+    problem_area: ProblemArea | None = None,
+    goals=(),
     based_on: EditVersion | None = None,
 ) -> SessionFocus:
-    """Record which area and goals a middle-phase session worked on (none = drift)."""
+    """Record what a middle-phase session worked on: an area of the course and its goals, a
+    risk or crisis, or none of the chosen areas (drift)."""
     course = session.course
     _check_open(course)
     if session.phase != Phase.MIDDLE:
         raise ValidationError("The problem-area focus is recorded for middle-phase sessions.")
     if session.is_signed:
         raise ValidationError("The session is signed; its focus is part of the record.")
+    if kind not in SessionFocus.Kind.values:
+        raise ValidationError({"worked_on": "Choose what the session worked on."})
+    if (kind == SessionFocus.Kind.AREA) != (problem_area is not None):
+        raise ValidationError({"worked_on": "Choose the area the session worked on."})
     if problem_area is not None and problem_area.course_id != course.pk:
-        raise ValidationError({"problem_area": "Choose an area of this course."})
+        raise ValidationError({"worked_on": "Choose an area of this course."})
     goals = list(goals)
     if any(g.problem_area_id != getattr(problem_area, "pk", None) for g in goals):
         raise ValidationError({"goals": "Choose goals of the area worked on."})
-    focus, _ = SessionFocus.objects.get_or_create(session=session)
-    focus = locked_current(focus, based_on)
+    focus = locked_one(
+        SessionFocus.objects.filter(session=session), based_on, blank=SessionFocus(session=session)
+    )
+    focus = focus or SessionFocus(session=session)
+    focus.kind = kind
     focus.problem_area = problem_area
     focus.save()
     focus.goals.set(goals)
     course_audit(by, Action.UPDATE, session, course, detail="problem-area focus")
     course_changed(course)
     return focus
+
+
+def focus_missing(session: TherapySession) -> list[str]:
+    """A middle-phase note is signed once what the session worked on is recorded."""
+    if session.phase != Phase.MIDDLE or SessionFocus.objects.filter(session=session).exists():
+        return []
+    return [
+        "Record what this session worked on (its problem-area focus, a risk or crisis, or "
+        "drift) before signing."
+    ]
 
 
 def _check_review_timing(review: TerminationReview) -> None:

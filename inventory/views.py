@@ -8,8 +8,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ipt_clinic.accounts.access import Role, may_edit, role_required
-from ipt_clinic.accounts.audit import Action, audit_record
+from ipt_clinic.accounts.audit import Action, audit_page_view, audit_record
 from ipt_clinic.forms import add_service_errors, form_or_rejected, keep_rejected
+from risk.selectors import risk_history_of
 from sessions.phases import Phase
 from sessions.selectors import course_get_for, held_count_of, phq9_of, session_get_for
 
@@ -51,14 +52,7 @@ CLINICAL_ROLES = (Role.THERAPIST, Role.SUPERVISOR)
 
 
 def _audit_view(request, obj, course, detail: str = "") -> None:
-    if request.method == "GET":
-        audit_record(
-            action=Action.VIEW,
-            by=request.user,
-            obj=obj,
-            patient_id=course.patient_id,
-            detail=detail,
-        )
+    audit_page_view(request, obj, patient_id=course.patient_id, detail=detail)
 
 
 def linked_person_ids(course, formulation, areas) -> set[int]:
@@ -440,6 +434,7 @@ def session_focus(request, session_pk: int):
             services.session_focus_save(
                 by=request.user,
                 session=session,
+                kind=form.cleaned_data["kind"],
                 problem_area=form.cleaned_data["problem_area"],
                 goals=form.cleaned_data["goals"],
                 based_on=form.based_on,
@@ -525,6 +520,7 @@ def course_summary(request, course_pk: int):
             "formulation": formulation_of(course),
             "areas": problem_areas_of(course),
             "review": termination_review_of(course),
+            "risk_history": risk_history_of(course),
             "phq9": phq9,
             "held": held,
             "people": relationships_of(course),

@@ -1,5 +1,5 @@
 """The hooks through which a higher app takes part in a lower app's work, so that imports
-still point one way (accounts <- patients <- sessions <- inventory <- oversight).
+still point one way (accounts <- patients <- sessions <- risk <- inventory <- oversight).
 
 A lower app asks a hook; the higher apps register with it in their AppConfig.ready(). Checks
 are callables (obj) -> list of problems, in words a person can act on, and an action is
@@ -42,11 +42,33 @@ class Hook:
 caseload_checks = Hook("may this member of staff stop treating patients")
 # patients asks before archiving a patient (sessions: an open course).
 archive_checks = Hook("may this patient be archived")
+# sessions tells of each measure recorded, with who recorded it (risk: an item 9 above 0
+# opens the risk pathway), in the transaction that recorded it.
+measure_recorded = Hook("a measure was recorded")
+# sessions asks before a session's note is signed (inventory: a middle-phase session's focus).
+sign_checks = Hook("may this session's note be signed")
 # sessions asks before completing a course (inventory: its termination review).
 completion_checks = Hook("may this course be completed")
 # The course and session pages show what inventory and oversight add to them.
 course_panels = Hook("panels of the course page")
 session_panels = Hook("panels of the session page")
+# ... and the alerts at the top of the course page and of a session's pages (risk: open).
+course_banners = Hook("alerts at the top of the course page")
+# Badges beside courses in a list: listeners take the courses and answer {course id: [label]}
+# (risk: "risk open").
+course_badges = Hook("badges beside courses in a list")
+
+
+def badges_of(courses) -> dict[int, list[str]]:
+    """Every listener's badges for these courses, by course id."""
+    badges: dict[int, list[str]] = {}
+    for listener in course_badges:
+        for pk, labels in listener(courses).items():
+            badges.setdefault(pk, []).extend(labels)
+    return badges
+
+
+session_banners = Hook("alerts at the top of a session's pages")
 # The services that change what a course's caseload facts are computed from (its sessions,
 # measures, problem areas, formulation, inventory, contract) tell, in their transaction, the
 # ids of the courses changed (oversight: the stored facts are recomputed).

@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "ipt_clinic.accounts",
     "patients",
     "sessions.apps.TherapySessionsConfig",
+    "risk",
     "inventory",
     "oversight",
     "demo",

@@ -24,6 +24,7 @@ urlpatterns = [
     path("patients/", include("patients.urls")),
     path("", include("sessions.urls")),
     path("", include("inventory.urls")),
+    path("", include("risk.urls")),
     path("supervision/", include("oversight.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", ReadinessView.as_view(), name="readyz"),

@@ -175,7 +175,10 @@ class Versioned:
         rows = []
         for name in self.edited_names:
             field = self.fields[name]
-            saved = _shown(field, getattr(self.stale.current, name))
+            current = self.stale.current
+            # A row created meanwhile is compared as it is; one not created yet has no values.
+            unsaved_many = current.pk is None and current._meta.get_field(name).many_to_many
+            saved = _shown(field, [] if unsaved_many else getattr(current, name))
             mine = _shown(field, self.cleaned_data.get(name))
             if saved != mine:
                 rows.append((str(field.label or name), saved, mine))

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from ipt_clinic import hooks
 from ipt_clinic.accounts.access import (
     Role,
     home_url_name,
@@ -22,6 +23,7 @@ from oversight.selectors import (
     own_flagged_courses,
     recent_supervision_notes,
 )
+from risk.selectors import alerts_for
 from sessions.selectors import open_courses_for_home
 
 
@@ -38,7 +40,10 @@ def home(request):
 @role_required(Role.THERAPIST)
 def therapist_home(request):
     """Today's work: the therapist's open courses, soonest appointment first."""
-    courses = open_courses_for_home(request.user)
+    courses = list(open_courses_for_home(request.user))
+    badges = hooks.badges_of(courses)
+    for course in courses:
+        course.badges = badges.get(course.pk, [])
     flagged, thresholds = own_flagged_courses(request.user)
     audit_record(action=Action.VIEW, by=request.user, detail="therapist home: open courses")
     return render(
@@ -53,6 +58,7 @@ def therapist_home(request):
             "supervision_notes": recent_supervision_notes(request.user),
             "revisions": notes_needing_revision(request.user),
             "supervisors": supervisors_of(request.user),
+            "alerts_waiting": alerts_for(request.user).filter(acknowledged_at__isnull=True).count(),
             "today": timezone.localdate(),
             "zone": request.user.clinic.zone,
         },

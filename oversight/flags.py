@@ -49,9 +49,15 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from inventory.models import Area, ProblemArea, Relationship
+from inventory.models import Area, ProblemArea, Relationship, SessionFocus
+from risk.models import RiskAssessment, RiskEpisode
 from sessions.models import Course, Measure, TherapySession
-from sessions.phases import phase_for
+from sessions.phases import (
+    INITIAL_SESSIONS,
+    RAISE_TERMINATION_BEFORE,
+    TERMINATION_SESSIONS,
+    phase_for,
+)
 from sessions.progress import position_of
 
 from .models import FlagThresholds
@@ -91,13 +97,23 @@ def _after(moment: datetime | None, delay: timedelta) -> datetime | None:
 
 
 def _poor_improvement(c, t: FlagThresholds) -> bool:
-    # Integers only: the latest PHQ-9 above (100 - threshold) % of the baseline.
+    """Half the planned sessions held (missed ones do not count), a PHQ-9 taken after the
+    baseline, and the latest above (100 - threshold) % of the baseline (in integers)."""
     return (
-        c.happened_count >= c.planned_sessions // 2
+        c.held_count >= c.planned_sessions // 2
         and bool(c.phq9_baseline)
         and c.phq9_latest is not None
         and c.phq9_latest * 100 > c.phq9_baseline * (100 - t.min_improvement_percent)
     )
+
+
+def _termination_not_raised(c, t: FlagThresholds) -> bool:
+    """Session N - threshold has passed (by its number: a session held or missed at or after
+    it), and no note from session N - 4 on records that the end was discussed (an earlier
+    one does not count: the end is raised when it is near)."""
+    due_at = c.planned_sessions - t.termination_raised_before_end
+    counts_from = c.planned_sessions - RAISE_TERMINATION_BEFORE
+    return (c.last_happened_number or 0) >= due_at and (c.last_raised_number or 0) < counts_from
 
 
 def _gap_since(c) -> datetime | None:
@@ -112,13 +128,28 @@ def _gap_since(c) -> datetime | None:
 
 FLAGS = [
     Flag(
-        "risk_unchecked",
-        "Self-harm item not followed up",
-        "PHQ-9 item 9 (thoughts of self-harm) was above 0 in a session whose note has no "
-        "risk check, or in the opening PHQ-9 and no session note records a risk check since. "
-        "Item 9 always needs follow-up, whatever the total.",
+        "risk_open",
+        "Risk open",
+        "A risk episode is open: PHQ-9 item 9 (thoughts of self-harm) was above 0, or the "
+        "therapist noted risk. It stays flagged until a clinician closes it with a documented "
+        "review; nothing typed in a note closes it.",
         3,
-        lambda c, t: _ever(c.risk_open or (bool(c.opening_item_9) and not c.risk_checked_count)),
+        lambda c, t: _ever(c.risk_open),
+    ),
+    Flag(
+        "risk_not_rechecked",
+        "Risk not re-checked",
+        "Risk is open and a session held since it opened has no risk assessment of its own "
+        "(the re-check at every session while risk is open).",
+        3,
+        lambda c, t: _ever(c.risk_unrechecked),
+    ),
+    Flag(
+        "missed_while_at_risk",
+        "Session missed while risk is open",
+        "Risk is open and the patient missed a session since it opened: follow it up today.",
+        3,
+        lambda c, t: _ever(c.risk_missed),
     ),
     Flag(
         "missed_in_row",
@@ -130,9 +161,9 @@ FLAGS = [
     Flag(
         "poor_improvement",
         "Little improvement by mid-course",
-        "Half the course has taken place and PHQ-9 has improved by less than "
-        "{t.min_improvement_percent} % from baseline. Reconsider the focus or the treatment "
-        "plan.",
+        "Half the planned sessions have been held and the latest PHQ-9 has improved by less "
+        "than {t.min_improvement_percent} % from baseline. Reconsider the focus or the "
+        "treatment plan.",
         2,
         lambda c, t: _ever(_poor_improvement(c, t)),
     ),
@@ -159,18 +190,16 @@ FLAGS = [
         "termination_not_raised",
         "Termination not raised",
         "Session N-{t.termination_raised_before_end} has passed (held or missed) and no note "
-        "records that the end of treatment was discussed with the patient.",
+        "from session N-4 on records that the end of treatment was discussed with the patient.",
         2,
-        lambda c, t: _ever(
-            c.happened_count >= c.planned_sessions - t.termination_raised_before_end
-            and not c.raised_count
-        ),
+        lambda c, t: _ever(_termination_not_raised(c, t)),
     ),
     Flag(
         "drift",
         "Sessions drifting from the focus",
-        "{t.drift_sessions} or more middle-phase sessions worked on none of the chosen "
-        "problem areas.",
+        "{t.drift_sessions} or more middle-phase sessions held worked on none of the chosen "
+        "problem areas, or were signed without recording what they worked on (a risk or "
+        "crisis session is not drift).",
         1,
         lambda c, t: _ever(c.drift_count >= t.drift_sessions),
     ),
@@ -211,17 +240,20 @@ SESSION_FACTS = [
     "next_start",
     "next_number",
     "last_planned_start",
-    "raised_count",
+    "last_happened_number",
+    "last_raised_number",
     "drift_count",
     "latest_session_phq9",
-    "risk_open",
-    "risk_checked_count",
+    "session_phq9_count",
     "missed_twice",
 ]
 # ... and of the course itself (each from at most one row: no aggregate pass needed).
 COURSE_FACTS = [
     "opening_phq9",
-    "opening_item_9",
+    "assessment_phq9",
+    "risk_open",
+    "risk_unrechecked",
+    "risk_missed",
     "primary_area",
     "focus_agreed_on",
     "deficits_chosen",
@@ -256,9 +288,6 @@ def _session_facts() -> tuple[dict, dict]:
             "sessions__measures", condition=Q(sessions__measures__kind=Measure.Kind.PHQ9)
         ),
         "no_show_count": Count("sessions", filter=Q(sessions__attendance=Attendance.NO_SHOW)),
-        "unchecked_risk_count": Count(
-            "sessions", filter=Q(session_phq9__item_9__gt=0, sessions__risk_check_note="")
-        ),
         # The latest session PHQ-9 as one number, session number * 100 + total (a total is
         # at most 27), so that MAX picks the total of the highest-numbered session.
         "latest_phq9_key": Max(
@@ -281,14 +310,22 @@ def _session_facts() -> tuple[dict, dict]:
         "last_planned_start": Max(
             "sessions__scheduled_start", filter=Q(sessions__number=F("planned_sessions"))
         ),
-        "raised_count": Count("sessions", filter=Q(sessions__termination_raised=True)),
-        "risk_checked_count": Count("sessions", filter=~Q(sessions__risk_check_note="")),
-        # A session's focus without a problem area is drift.
+        "last_happened_number": Max("sessions__number", filter=happened),
+        "last_raised_number": Max("sessions__number", filter=Q(sessions__termination_raised=True)),
+        "session_phq9_count": Count("session_phq9"),
+        # A middle-phase session held that worked on none of the areas, or was signed
+        # without saying what it worked on (a risk or crisis session is not drift).
         "drift_count": Count(
-            "sessions__focus", filter=Q(sessions__focus__problem_area__isnull=True)
+            "sessions",
+            filter=attended
+            & Q(sessions__number__gt=INITIAL_SESSIONS)
+            & Q(sessions__number__lte=F("planned_sessions") - TERMINATION_SESSIONS)
+            & (
+                Q(sessions__focus__kind=SessionFocus.Kind.DRIFT)
+                | Q(sessions__focus__isnull=True, sessions__signed_at__isnull=False)
+            ),
         ),
         "latest_session_phq9": F("latest_phq9_key") % 100,
-        "risk_open": _boolean(Q(unchecked_risk_count__gt=0)),
         # The subquery runs only for the courses with two no-shows or more.
         "missed_twice": Case(
             When(no_show_count__gte=2, then=Exists(missed_twice)),
@@ -297,6 +334,27 @@ def _session_facts() -> tuple[dict, dict]:
         ),
     }
     return aliases, annotations
+
+
+def _open_episode(course) -> QuerySet:
+    return RiskEpisode.objects.filter(course=course, closed_at__isnull=True)
+
+
+def _sessions_since_risk_opened(attendance: str) -> QuerySet:
+    """A course's sessions with this attendance since its open risk episode opened (as
+    risk.models.RiskEpisode.covers says), for a subquery on courses."""
+    episode = _open_episode(OuterRef(OuterRef("pk"))).annotate(
+        first_number=Case(  # RiskEpisode.first_number
+            When(session__isnull=False, then=F("session__number")),
+            When(source=RiskEpisode.Source.ITEM_9, then=Value(1)),
+            default=None,
+            output_field=IntegerField(),
+        )
+    )
+    return TherapySession.objects.filter(course=OuterRef("pk"), attendance=attendance).filter(
+        Q(number__gte=Subquery(episode.values("first_number")[:1]))
+        | Q(scheduled_start__gt=Subquery(episode.values("opened_at")[:1]))
+    )
 
 
 def _course_facts() -> tuple[dict, dict]:
@@ -330,8 +388,20 @@ def _course_facts() -> tuple[dict, dict]:
             Subquery(first_phq9.order_by("administered_on", "pk").values("total")[:1]),
             output_field=IntegerField(),
         ),
-        # Item 9 of the PHQ-9 taken when the course was opened (None: none taken then).
-        "opening_item_9": Max("baseline_phq9__item_9"),
+        "assessment_phq9": Max("baseline_phq9__total"),  # None: none taken at the assessment
+        # The risk pathway (risk/): an open episode, a session held since it opened without
+        # its own assessment, a session missed since it opened.
+        "risk_open": Exists(_open_episode(OuterRef("pk"))),
+        "risk_unrechecked": Exists(
+            _sessions_since_risk_opened(Attendance.ATTENDED).exclude(
+                Exists(
+                    RiskAssessment.objects.filter(
+                        session=OuterRef("pk"), episode__closed_at__isnull=True
+                    )
+                )
+            )
+        ),
+        "risk_missed": Exists(_sessions_since_risk_opened(Attendance.NO_SHOW)),
         "primary_area": Coalesce(Max("primary__area"), Value("")),  # "": none agreed
         "focus_agreed_on": Max("formulation__agreed_on"),
         "deficits_chosen": _boolean(Q(deficits_count__gt=0)),
@@ -385,12 +455,11 @@ def mark_flags(course, thresholds: FlagThresholds, now: datetime | None = None):
     position, phase_code) and the flags (flag_<code>, flag_severity, flag_count) on a
     course or FactRow that has the FACTS; returns it."""
     now = now or timezone.now()
+    # The latest PHQ-9 taken after the baseline (sessions.outcomes), None if none was: the
+    # baseline is the assessment's, or else the first session's.
+    after_baseline = course.session_phq9_count - (course.assessment_phq9 is None)
     course.phq9_baseline = course.opening_phq9
-    course.phq9_latest = (
-        course.latest_session_phq9
-        if course.latest_session_phq9 is not None
-        else course.opening_phq9
-    )
+    course.phq9_latest = course.latest_session_phq9 if after_baseline > 0 else None
     course.position = position_of(course)
     course.phase_code = phase_code_of(course)
     severity = count = 0

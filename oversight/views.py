@@ -12,7 +12,9 @@ from inventory.models import Area
 from ipt_clinic.accounts.access import Role, role_required
 from ipt_clinic.accounts.audit import Action, audit_record
 from ipt_clinic.forms import add_service_errors, keep_rejected
-from sessions.models import Measure, response_status, severity_band
+from risk.selectors import alerts_for
+from sessions.models import Measure, severity_band
+from sessions.outcomes import PHQ9, Change
 from sessions.views import course_page, session_page
 
 from . import services
@@ -55,7 +57,7 @@ def _row(course, today) -> dict:
         "last": _day(course.last_start, today),
         "next": _day(course.next_start, today),
         "flags": raised_flags(course),
-        "outcome": response_status(baseline, latest),
+        "outcome": Change(PHQ9, baseline, latest),
         "change": latest - baseline if baseline is not None and latest is not None else None,
         "band": severity_band(Measure.Kind.PHQ9, latest) if latest is not None else "",
         "area": AREA_LABELS.get(course.primary_area, "—"),
@@ -87,6 +89,7 @@ def dashboard(request):
             "summaries": caseload.summaries,
             "therapists": caseload.therapists,
             "flags": [(flag, flag.explain(caseload.thresholds)) for flag in FLAGS],
+            "alerts_waiting": alerts_for(request.user).filter(acknowledged_at__isnull=True).count(),
             "phases": PHASES,
             "areas": Area.choices,
             # Someone who is not a supervisee is not filtered on: the list says "all".

@@ -80,16 +80,16 @@ class MeasureForm(Versioned, forms.Form):
                 required=False,
                 empty_value=None,
             )
-        if kind == Measure.Kind.PHQ9:
-            self.fields["difficulty"] = forms.TypedChoiceField(
-                label="10. If you checked off any problems, how difficult have these problems "
-                "made it for you to do your work, take care of things at home, or get "
-                "along with other people?",
-                choices=[("", "not answered"), *DIFFICULTY_CHOICES],
-                coerce=int,
-                required=False,
-                empty_value=None,
-            )
+        # Both questionnaires end with the same question (numbered 10 on PHQ-9, 8 on GAD-7).
+        self.fields["difficulty"] = forms.TypedChoiceField(
+            label=f"{len(questions) + 1}. If you checked off any problems, how difficult have "
+            "these problems made it for you to do your work, take care of things at home, or "
+            "get along with other people?",
+            choices=[("", "not answered"), *DIFFICULTY_CHOICES],
+            coerce=int,
+            required=False,
+            empty_value=None,
+        )
         self.helper = form_helper(*self.fields, form_tag=False)
         self.helper.form_show_labels = True
 
@@ -112,8 +112,7 @@ class MeasureForm(Versioned, forms.Form):
 
     def answers(self) -> dict[str, int | None]:
         answers = {f: self.cleaned_data[f] for f in self.item_fields}
-        if self.kind == Measure.Kind.PHQ9:
-            answers["difficulty"] = self.cleaned_data.get("difficulty")
+        answers["difficulty"] = self.cleaned_data.get("difficulty")
         return answers
 
 

@@ -21,7 +21,7 @@ from ipt_clinic.validation import (
 )
 from patients.models import Patient
 
-from .phases import MAX_SESSIONS, MIN_SESSIONS, Phase, phase_for
+from .phases import MAX_SESSIONS, MIN_SESSIONS, Phase, phase_for, should_raise_termination
 
 planned_sessions_validators = [MinValueValidator(MIN_SESSIONS), MaxValueValidator(MAX_SESSIONS)]
 
@@ -216,6 +216,15 @@ PHASE_NOTE_FIELDS = {
     ],
 }
 COMMON_NOTE_FIELDS = ["homework", "progress_note", "risk_check_note"]
+
+
+def note_fields_for(number: int, planned: int) -> list[str]:
+    """The note fields of session `number` of `planned`: its phase's and the common ones;
+    "the end was discussed" only from session N-4 on, where it counts."""
+    fields = PHASE_NOTE_FIELDS[phase_for(number, planned)] + COMMON_NOTE_FIELDS
+    if should_raise_termination(number, planned):
+        return fields
+    return [name for name in fields if name != "termination_raised"]
 
 
 class TherapySessionQuerySet(models.QuerySet["TherapySession"]):
@@ -475,7 +484,8 @@ class Measure(models.Model):
         null=True,
         blank=True,
         choices=DIFFICULTY_CHOICES,
-        help_text="PHQ-9: how difficult have these problems made work, home or relationships?",
+        help_text="How difficult have these problems made work, home or relationships? "
+        "(PHQ-9 and GAD-7 both ask it.)",
     )
     total = models.GeneratedField(
         expression=F("item_1")
@@ -510,8 +520,8 @@ class Measure(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(kind="phq9", item_8__isnull=False, item_9__isnull=False)
-                | Q(kind="gad7", item_8__isnull=True, item_9__isnull=True, difficulty__isnull=True),
-                name="measure_items_match_kind",
+                | Q(kind="gad7", item_8__isnull=True, item_9__isnull=True),
+                name="measure_items_of_the_kind",
             ),
             models.UniqueConstraint(
                 fields=["session", "kind"],
@@ -553,16 +563,6 @@ def severity_band(kind: str, total: int) -> str:
         if total <= upper:
             return name
     return bands[-1][1]
-
-
-def response_status(baseline: int | None, latest: int | None) -> dict[str, bool]:
-    """Response: a drop of 50 % or more from baseline. Remission: a PHQ-9 total below 5."""
-    if baseline is None or latest is None:
-        return {"response": False, "remission": False}
-    return {
-        "response": baseline > 0 and latest <= baseline / 2,
-        "remission": latest < 5,
-    }
 
 
 class ReminderQuerySet(models.QuerySet["Reminder"]):

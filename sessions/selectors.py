@@ -1,6 +1,17 @@
 """Reads of courses, sessions and measures, always scoped by ipt_clinic.accounts.access."""
 
-from django.db.models import Count, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
 from django.shortcuts import get_object_or_404
 
 from ipt_clinic.accounts.access import clinical_owner_ids, editable_owner_ids, roster_clinic_id
@@ -104,23 +115,6 @@ def held_count_of(course: Course) -> int:
     return course.sessions.held().count()
 
 
-def opening_risk(measures, sessions) -> Measure | None:
-    """Of a course's measures and sessions: its opening PHQ-9 (taken at the assessment) when
-    item 9 is above 0 and no session note records a risk check yet. It is followed up at
-    the next session held. (The caseload's risk flag reads the same facts in SQL.)"""
-    if any(session.risk_check_note for session in sessions):
-        return None
-    return next((m for m in measures if m.session_id is None and m.self_harm_positive), None)
-
-
-def opening_risk_unchecked(course) -> Measure | None:
-    """opening_risk, for a course whose measures and sessions are not loaded (two queries)."""
-    return opening_risk(
-        course.measures.phq9().filter(session__isnull=True),
-        course.sessions.only("pk", "risk_check_note"),
-    )
-
-
 def _latest_phq9_total(course_ref: str = "pk"):
     return Subquery(
         Measure.objects.phq9()
@@ -152,7 +146,9 @@ def _next_session_start():
 def with_progress(courses: QuerySet[Course]) -> QuerySet[Course]:
     """Annotate sessions held, next appointment (its start and number) and PHQ-9
     baseline/latest: one query in all."""
-    return courses.annotate(
+    return courses.alias(
+        phq9_count=Count("measures", filter=Q(measures__kind=Measure.Kind.PHQ9), distinct=True)
+    ).annotate(
         held_count=Count("sessions", filter=Q(sessions__attendance="attended"), distinct=True),
         happened_count=Count(
             "sessions", filter=Q(sessions__attendance__in=["attended", "no_show"]), distinct=True
@@ -160,7 +156,12 @@ def with_progress(courses: QuerySet[Course]) -> QuerySet[Course]:
         next_start=_next_session_start(),
         next_number=Min("sessions__number", filter=Q(sessions__attendance="scheduled")),
         phq9_baseline=_first_phq9_total(),
-        phq9_latest=_latest_phq9_total(),
+        # Only a PHQ-9 taken after the baseline is a latest (sessions.outcomes).
+        phq9_latest=Case(
+            When(phq9_count__gte=2, then=_latest_phq9_total()),
+            default=None,
+            output_field=IntegerField(),
+        ),
     )
 
 

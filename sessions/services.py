@@ -23,7 +23,6 @@ from .models import (
 )
 from .phases import Phase
 from .scheduling import days_after, first_weekday_on_or_after, session_day_outside, weekly_starts
-from .selectors import opening_risk_unchecked
 
 Attendance = TherapySession.Attendance
 
@@ -94,6 +93,7 @@ def course_open(
         )
         measure.full_clean()
         measure.save()
+        hooks.measure_recorded.tell(measure, by)
     course_audit(by, Action.CREATE, course, course)
     course_changed(course)
     return course
@@ -453,25 +453,17 @@ def session_note_save(
     return session
 
 
-def sign_problems(
-    session: TherapySession, measures: dict[str, Measure], opening_risk: Measure | None = None
-) -> list[str]:
-    """What stops the note from being signed, in words the therapist can act on.
-    `opening_risk`: the opening PHQ-9 whose item 9 is not followed up yet
-    (selectors.opening_risk_unchecked)."""
+def sign_problems(session: TherapySession) -> list[str]:
+    """What stops the note from being signed, in words the therapist can act on: its own
+    state, and what the apps above require (hooks.sign_checks: the risk re-check while risk
+    is open, a middle-phase session's focus)."""
     problems = []
     if session.attendance != Attendance.ATTENDED:
         problems.append("Only the note of an attended session can be signed.")
     if not session.progress_note.strip():
         problems.append("Write the progress note before signing.")
-    phq9 = measures.get(Measure.Kind.PHQ9)
-    if phq9 and phq9.self_harm_positive and not session.risk_check_note.strip():
-        problems.append("PHQ-9 item 9 is above 0: record the risk check before signing.")
-    elif opening_risk and not session.risk_check_note.strip():
-        problems.append(
-            f"Item 9 of the opening PHQ-9 was {opening_risk.item_9} and no risk check is "
-            "recorded yet: record it in this note before signing."
-        )
+    if session.attendance == Attendance.ATTENDED:
+        problems += hooks.sign_checks.problems(session)
     return problems
 
 
@@ -480,8 +472,7 @@ def session_sign(*, by: User, session: TherapySession) -> TherapySession:
     session = _locked(session)
     if session.is_signed:
         raise ValidationError("This note is already signed.")
-    measures = {m.kind: m for m in session.measures.all()}
-    problems = sign_problems(session, measures, opening_risk_unchecked(session.course))
+    problems = sign_problems(session)
     if problems:
         raise ValidationError(problems)
     session.signed_at = timezone.now()
@@ -554,6 +545,7 @@ def measure_record(
         setattr(measure, name, value)
     measure.full_clean()
     measure.save()
+    hooks.measure_recorded.tell(measure, by)
     audit_record(
         action=Action.CREATE if created else Action.UPDATE,
         by=by,

@@ -27,15 +27,14 @@ from .forms import (
     RescheduleForm,
     note_form_class,
 )
-from .models import COMMON_NOTE_FIELDS, PHASE_NOTE_FIELDS, Measure, PrivateNote, response_status
-from .phases import should_raise_termination
+from .models import Measure, PrivateNote, note_fields_for
+from .outcomes import course_outcome
+from .phases import contract_change_warnings, should_raise_termination, termination_discussed
 from .progress import progress_of
 from .scheduling import local_datetime
 from .selectors import (
     course_get_for,
     course_get_for_page,
-    opening_risk,
-    opening_risk_unchecked,
     private_note_of,
     session_get_for,
     session_measures,
@@ -107,14 +106,12 @@ def course_open(request, patient_pk: int):
 def _course_context(request, course) -> dict:
     sessions = list(course.sessions.all())
     measures = list(course.measures.all())
-    phq9 = [m for m in measures if m.kind == Measure.Kind.PHQ9]
     in_contract = [s for s in sessions if s.in_contract]
     progress = progress_of(course, sessions)
-    termination_raised = any(s.termination_raised for s in sessions)
-    baseline = phq9[0].total if phq9 else None
-    latest = phq9[-1].total if phq9 else None
-    by_pk = {session.pk: session for session in sessions}
-    risk = [by_pk[m.session_id] for m in phq9 if m.self_harm_positive and m.session_id in by_pk]
+    termination_raised = termination_discussed(
+        [s.number for s in sessions if s.termination_raised], course.planned_sessions
+    )
+    outcome = course_outcome(measures)
     return {
         "nav": "patients",
         "course": course,
@@ -124,13 +121,7 @@ def _course_context(request, course) -> dict:
         "current": progress.next_session,
         "held": progress.held,
         "measures": measures,
-        "phq9_baseline": baseline,
-        "phq9_latest": latest,
-        "outcome": response_status(baseline, latest),
-        # Item 9 above 0: sessions still without a risk check, and those with one.
-        "risk_sessions": [s for s in risk if not s.risk_check_note],
-        "risk_checked_sessions": [s for s in risk if s.risk_check_note],
-        "opening_risk": opening_risk(phq9, sessions),
+        "outcome": outcome,
         "chart": measure_chart(course.planned_sessions, measures),
         "prompt_termination": (
             course.is_open
@@ -164,13 +155,20 @@ def course_contract(request, pk: int):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.course_renegotiate(
+            change = services.course_renegotiate(
                 by=request.user, course=course, based_on=form.based_on, **form.cleaned_data
             )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             messages.success(request, "The contract is changed and the change is logged.")
+            for warning in contract_change_warnings(
+                course.sessions.filter(termination_raised=True).values_list("number", flat=True),
+                max(course.sessions.happened().values_list("number", flat=True), default=0),
+                change.old_planned,
+                change.new_planned,
+            ):
+                messages.warning(request, warning)
             return redirect("sessions:course", pk=course.pk)
     _audit_get(request, course, course)
     return render(
@@ -214,6 +212,20 @@ def course_close(request, pk: int):
 # --- Sessions -------------------------------------------------------------------------------
 
 
+def _prompt_termination(session) -> bool:
+    """Whether to ask, on this session's pages, for the end to be raised: from session N-4
+    on, in an open course, while no note from then on records the discussion."""
+    course = session.course
+    return (
+        course.is_open
+        and should_raise_termination(session.number, course.planned_sessions)
+        and not termination_discussed(
+            course.sessions.filter(termination_raised=True).values_list("number", flat=True),
+            course.planned_sessions,
+        )
+    )
+
+
 @role_required(*CLINICAL_ROLES)
 def session_detail(request, pk: int):
     return session_page(request, session_get_for(request.user, pk))
@@ -225,9 +237,8 @@ def session_page(request, session, *, status: int = 200):
     _audit_view(request, session, course)
     is_author = is_treating(request.user, course)
     measures = session_measures(session)
-    unchecked = opening_risk_unchecked(course)
     phase = session.phase
-    note_fields = PHASE_NOTE_FIELDS[phase] + COMMON_NOTE_FIELDS
+    note_fields = note_fields_for(session.number, course.planned_sessions)
     private = private_note_of(request.user, session) if is_author else None
     return render(
         request,
@@ -241,8 +252,7 @@ def session_page(request, session, *, status: int = 200):
             "note_fields": [(session._meta.get_field(f), getattr(session, f)) for f in note_fields],
             "measures": measures,
             "amendments": session.amendments.select_related("author"),
-            "sign_problems": services.sign_problems(session, measures, unchecked),
-            "opening_risk": unchecked,
+            "sign_problems": services.sign_problems(session),
             "can_edit": is_author and course.is_open,
             "is_author": is_author,
             "private_form": form_or_rejected(
@@ -256,6 +266,7 @@ def session_page(request, session, *, status: int = 200):
             else None,
             "zone": course.patient.clinic.zone,
             "reminders": session_reminders(session),
+            "prompt_termination": _prompt_termination(session),
         },
         status=status,
     )
@@ -350,7 +361,7 @@ def session_note(request, pk: int):
         messages.info(request, "This note is signed: it changes only by an amendment.")
         return redirect("sessions:session_amend", pk=session.pk)
     phase = session.phase
-    form_class = note_form_class(PHASE_NOTE_FIELDS[phase] + COMMON_NOTE_FIELDS)
+    form_class = note_form_class(note_fields_for(session.number, session.course.planned_sessions))
     form = form_class(request.POST or None, instance=session)
     if request.method == "POST" and form.is_valid():
         try:
@@ -375,6 +386,7 @@ def session_note(request, pk: int):
             "form": form,
             "phase": phase,
             "measures": session_measures(session),
+            "prompt_termination": _prompt_termination(session),
         },
     )
 
@@ -474,8 +486,8 @@ def session_measure(request, pk: int, kind: str):
             if measure.self_harm_positive:
                 messages.warning(
                     request,
-                    "PHQ-9 item 9 is above 0: check risk with the patient "
-                    "and record the risk check in the note.",
+                    "PHQ-9 item 9 is above 0: the risk pathway is open. Assess risk with the "
+                    "patient now and record the assessment; the supervisor is alerted.",
                 )
             return redirect("sessions:session", pk=session.pk)
     _audit_get(request, existing or session, session.course)

@@ -335,7 +335,10 @@ def world(
 
     person = Relationship.objects.create(course=course, name="J.", relation="partner")
     area = ProblemArea.objects.create(course=course, area="role_dispute", other_party=person)
+    episode = _risk_episode(therapist)
     return {
+        "episode": episode,
+        "alert": episode.alerts.get(recipient=supervisor),
         "failed_reminder": _failed_reminder(course),
         "invitation": Invitation.objects.create(
             clinic=clinic_admin.clinic,
@@ -364,6 +367,15 @@ def world(
     }
 
 
+def _risk_episode(therapist):
+    """An open risk episode (noted by the therapist) on a second course of `therapist`'s, with
+    its alert to their supervisor."""
+    from risk import services as risk_services
+
+    course = open_course(make_patient(therapist, given_name="Risa", family_name="World"))
+    return risk_services.episode_open(by=therapist, course=course, reason="Feels a burden.")
+
+
 def _failed_reminder(course):
     """A reminder of the course's next session that could not be sent (a clinic admin may
     send it again)."""
@@ -378,14 +390,21 @@ def _failed_reminder(course):
 
 @pytest.fixture
 def rich_world(world, therapist):
-    """The access-matrix world plus a course well under way: held, signed, measured."""
+    """The access-matrix world plus a course well under way: held, signed, measured, with
+    risk open since session 1 (item 9 at 1) and re-checked at every session."""
+    from inventory import services as inventory_services
     from inventory.models import Goal, LifeEvent, ProblemArea, Relationship
+    from risk import services as risk_services
+    from risk.models import RiskEpisode
     from sessions import services
+    from tests.risk.test_pathway import ASSESSED
 
     course = open_course(
         make_patient(therapist, given_name="Rich", family_name="World"),
         start=timezone.localdate() - timedelta(weeks=6),
     )
+    person = Relationship.objects.create(course=course, name="Sam", relation="husband")
+    area = ProblemArea.objects.create(course=course, area="role_dispute", other_party=person)
     actor = therapist
     for number in (1, 2, 3, 4, 5):
         session = course.sessions.get(number=number)
@@ -402,13 +421,18 @@ def rich_world(world, therapist):
             fields={"progress_note": f"Progress {number}", "risk_check_note": "Checked."},
         )
         services.private_note_save(by=actor, session=session, text="PRIVATE-CANARY")
+        episode = RiskEpisode.objects.get(course=course)
+        risk_services.assessment_record(by=actor, episode=episode, session=session, fields=ASSESSED)
+        if number == 4:  # middle phase: what it worked on, before signing
+            inventory_services.session_focus_save(
+                by=actor, session=session, kind="area", problem_area=area
+            )
         if number < 5:
             services.session_sign(by=actor, session=session)
-    person = Relationship.objects.create(course=course, name="Sam", relation="husband")
     LifeEvent.objects.create(course=course, occurred_on=course.start_date, description="Row")
-    area = ProblemArea.objects.create(course=course, area="role_dispute", other_party=person)
     Goal.objects.create(problem_area=area, text="talk")
     world["rich_course"] = course
+    world["rich_episode"] = episode
     return world
 
 

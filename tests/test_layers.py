@@ -1,6 +1,7 @@
-"""The folders read bottom to top: accounts <- patients <- sessions <- inventory <- oversight,
-with demo data above them all. A module may import its own layer and those below it, and the
-project's plumbing (ipt_clinic.forms, .validation, .versions); never a layer above it."""
+"""The folders read bottom to top: accounts <- patients <- sessions <- risk <- inventory <-
+oversight, with demo data above them all. A module may import its own layer and those below
+it, and the project's plumbing (ipt_clinic.forms, .validation, .versions); never a layer
+above it."""
 
 import ast
 from pathlib import Path
@@ -8,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = ["ipt_clinic.accounts", "patients", "sessions", "inventory", "oversight", "demo"]
+LAYERS = ["ipt_clinic.accounts", "patients", "sessions", "risk", "inventory", "oversight", "demo"]
 PLUMBING = {"ipt_clinic.forms", "ipt_clinic.hooks", "ipt_clinic.validation", "ipt_clinic.versions"}
 
 

@@ -10,12 +10,14 @@ from django.core.validators import MaxLengthValidator
 from django.db import models
 
 from inventory.models import Formulation, ProblemArea, Relationship, TerminationReview
+from ipt_clinic.accounts.models import Clinic
 from ipt_clinic.validation import date_outside, years_after
 from oversight.models import FidelityRating, NoteReview, SupervisionNote
+from risk.models import RiskAssessment, RiskEpisode, SafetyPlan
 from sessions.models import Amendment, Course, CourseContractChange, PrivateNote, TherapySession
 from tests.limits import too_long
 
-PROJECT_APPS = ["accounts", "patients", "therapy_sessions", "inventory", "caseload"]
+PROJECT_APPS = ["accounts", "patients", "therapy_sessions", "risk", "inventory", "caseload"]
 TEXT_FIELDS = [
     field
     for label in PROJECT_APPS
@@ -47,6 +49,11 @@ LIMITS = {
     (SupervisionNote, "text"): 10_000,
     (NoteReview, "comment"): 2_000,
     (FidelityRating, "comment"): 2_000,
+    (Clinic, "crisis_lines"): 2_000,
+    (RiskEpisode, "reason"): 2_000,
+    (RiskEpisode, "closing_review"): 10_000,
+    **{(RiskAssessment, name): 2_000 for name in texts_of(RiskAssessment)},
+    **{(SafetyPlan, name): 2_000 for name in texts_of(SafetyPlan)},
 }
 
 

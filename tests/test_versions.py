@@ -206,7 +206,8 @@ def _session_focus(world):
     session = _attended(course, 5)
     url = reverse("inventory:session_focus", args=[session.pk])
     area, goal = str(world["area"].pk), str(world["goal"].pk)
-    return url, url, {"problem_area": area}, {"problem_area": area, "goals": goal}
+    worked_on = f"area:{area}"
+    return url, url, {"worked_on": worked_on}, {"worked_on": worked_on, "goals": goal}
 
 
 def _termination_review(world):

@@ -109,3 +109,12 @@ def audit_record(
         outcome=outcome,
         detail=detail[:255],
     )
+
+
+def audit_page_view(request, obj, *, patient_id: int | None, detail: str = "") -> None:
+    """A GET of a page that shows patient data (a form too) is a view; its POST is audited as
+    the change the service makes."""
+    if request.method == "GET":
+        audit_record(
+            action=Action.VIEW, by=request.user, obj=obj, patient_id=patient_id, detail=detail
+        )

@@ -14,7 +14,13 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.timezone import localdate, now
 
-from ipt_clinic.validation import EARLIEST_CLINIC_DATE, date_outside, years_after
+from ipt_clinic.validation import (
+    EARLIEST_CLINIC_DATE,
+    SHORT_TEXT,
+    date_outside,
+    limited_text,
+    years_after,
+)
 
 
 def validate_timezone(value: str) -> None:
@@ -59,6 +65,22 @@ class Clinic(models.Model):
     )
     contact_phone = models.CharField(max_length=32, blank=True)
     contact_email = models.EmailField(blank=True)
+    # The risk pathway (risk/): where a patient at risk is pointed, and who is alerted when a
+    # therapist has no supervisor.
+    crisis_lines = limited_text(
+        SHORT_TEXT,
+        "crisis lines and out-of-hours numbers",
+        blank=True,
+        help_text="Printed on every safety plan, after the clinic's own number.",
+    )
+    duty_clinician = models.ForeignKey(
+        "User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Alerted to a patient at risk when their therapist has no supervisor.",
+    )
     created_at = models.DateTimeField(default=now, editable=False)
 
     class Meta:

@@ -8,10 +8,11 @@ from pathlib import Path
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Fieldset, Layout, Row, Submit
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 
 from ipt_clinic.accounts.audit import Action, Outcome
-from ipt_clinic.accounts.models import Clinic
+from ipt_clinic.accounts.models import Clinic, User
 from ipt_clinic.forms import DateInput, form_helper
 from ipt_clinic.validation import EARLIEST_CLINIC_DATE, date_outside
 from ipt_clinic.versions import VersionedForm
@@ -70,7 +71,10 @@ class ClinicSettingsForm(VersionedForm):
             "contact_email",
             "require_two_factor",
             "session_idle_minutes",
+            "crisis_lines",
+            "duty_clinician",
         ]
+        widgets = {"crisis_lines": forms.Textarea(attrs={"rows": 3})}
         labels = {
             "name": "Clinic name",
             "default_session_minutes": "Default session length (minutes, 15 to 120)",
@@ -80,6 +84,7 @@ class ClinicSettingsForm(VersionedForm):
             "contact_email": "Email address printed in reminders",
             "require_two_factor": "Require two-factor sign-in for every member of staff",
             "session_idle_minutes": "Sign out after this many minutes without activity (5 to 15)",
+            "duty_clinician": "Duty clinician",
         }
         help_texts = {
             "default_session_minutes": "Offered when a therapist opens a course.",
@@ -96,6 +101,14 @@ class ClinicSettingsForm(VersionedForm):
         super().__init__(*args, **kwargs)
         self.fields["timezone"].choices = timezone_choices(self.instance.timezone)
         self.fields["contact_phone"].validators.append(phone_validator)
+        # A clinician of this clinic, active: another clinic's staff is not offered (nor
+        # accepted: a posted id outside this queryset is refused as an invalid choice).
+        self.fields["duty_clinician"].queryset = (
+            User.objects.filter(clinic_id=self.instance.pk, is_active=True)
+            .filter(Q(is_therapist=True) | Q(is_supervisor=True))
+            .order_by("full_name")
+        )
+        self.fields["duty_clinician"].label_from_instance = lambda user: user.full_name
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
@@ -111,6 +124,7 @@ class ClinicSettingsForm(VersionedForm):
                 "default_session_minutes",
                 Row(Column("reminder_lead_hours"), Column("second_reminder_lead_hours")),
             ),
+            Fieldset("Risk", "duty_clinician", "crisis_lines"),
             Fieldset("Sign-in security", "require_two_factor", "session_idle_minutes"),
         )
 

@@ -7,7 +7,7 @@ from django.utils.safestring import mark_safe
 from ipt_clinic import hooks
 from ipt_clinic.accounts.access import is_treating
 
-from ..models import response_status
+from ..outcomes import PHQ9, Change
 from ..phases import phase_for
 from ..progress import position_of
 from ..selectors import courses_of_patient
@@ -19,8 +19,10 @@ register = template.Library()
 def patient_courses(context, patient):
     user = context["request"].user
     courses = list(courses_of_patient(user, patient))
+    badges = hooks.badges_of(courses)
     for course in courses:
-        course.outcome = response_status(course.phq9_baseline, course.phq9_latest)
+        course.outcome = Change(PHQ9, course.phq9_baseline, course.phq9_latest)
+        course.badges = badges.get(course.pk, [])
     return {
         "patient": patient,
         "courses": courses,
@@ -34,6 +36,13 @@ def patient_courses(context, patient):
 def phase_of(number: int, planned: int) -> str:
     """{{ session.number|phase_of:course.planned_sessions }} -> 'initial' / 'middle' / ..."""
     return phase_for(min(max(number, 1), planned), planned).value
+
+
+@register.filter
+def phq9_outcome(course) -> Change:
+    """{{ course|phq9_outcome }}: the PHQ-9 Change of a course annotated by
+    selectors.with_progress."""
+    return Change(PHQ9, course.phq9_baseline, course.phq9_latest)
 
 
 @register.filter
@@ -57,6 +66,18 @@ def _render_panels(context, panels, obj) -> str:
 def contributed_course_panels(context, course) -> str:
     """Panels other apps add to the course page (ipt_clinic/hooks.py)."""
     return _render_panels(context, hooks.course_panels, course)
+
+
+@register.simple_tag(takes_context=True)
+def contributed_course_banners(context, course) -> str:
+    """Alerts other apps put at the top of the course page (risk: an open episode)."""
+    return _render_panels(context, hooks.course_banners, course)
+
+
+@register.simple_tag(takes_context=True)
+def contributed_session_banners(context, session) -> str:
+    """Alerts other apps put at the top of a session's pages (risk: the re-check due)."""
+    return _render_panels(context, hooks.session_banners, session)
 
 
 @register.simple_tag(takes_context=True)

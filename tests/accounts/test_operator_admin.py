@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.db import models
 from django.test import RequestFactory
 
-CLINICAL_APPS = {"patients", "therapy_sessions", "inventory", "caseload"}
+CLINICAL_APPS = {"patients", "therapy_sessions", "risk", "inventory", "caseload"}
 # Third-party models whose text columns hold no clinical content: django-axes keeps the query
 # string and form fields of failed sign-ins (the password masked), for unlocking accounts.
 NON_CLINICAL_TEXT = {("axes", "accessattempt", "get_data"), ("axes", "accessattempt", "post_data")}

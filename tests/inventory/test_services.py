@@ -154,21 +154,39 @@ class TestSessionFocus:
         goal = Goal.objects.create(problem_area=area, text="weekly money talk")
         actor = therapist
         services.session_focus_save(
-            by=actor, session=middle_session, problem_area=area, goals=[goal]
+            by=actor, session=middle_session, kind="area", problem_area=area, goals=[goal]
         )
         focus = SessionFocus.objects.get()
         assert not focus.is_drift and list(focus.goals.all()) == [goal]
-        services.session_focus_save(by=actor, session=middle_session, problem_area=None, goals=[])
+        services.session_focus_save(by=actor, session=middle_session, kind="drift")
         focus.refresh_from_db()
         assert focus.is_drift
+        services.session_focus_save(by=actor, session=middle_session, kind="risk")
+        focus.refresh_from_db()
+        assert (focus.kind, focus.is_drift, focus.problem_area) == ("risk", False, None)
+
+    @pytest.mark.parametrize(
+        ("kind", "with_area"), [("area", False), ("drift", True), ("risk", True), ("", False)]
+    )
+    def test_what_was_worked_on_must_be_said_and_consistent(
+        self, middle_session, therapist, kind, with_area
+    ):
+        area = ProblemArea.objects.create(course=middle_session.course, area="role_transition")
+        with pytest.raises(ValidationError):
+            services.session_focus_save(
+                by=therapist,
+                session=middle_session,
+                kind=kind,
+                problem_area=area if with_area else None,
+            )
+        assert not SessionFocus.objects.exists()
 
     def test_focus_is_for_middle_phase_sessions(self, course, therapist):
         with pytest.raises(ValidationError, match="middle-phase"):
             services.session_focus_save(
                 by=therapist,
                 session=course.sessions.get(number=1),
-                problem_area=None,
-                goals=[],
+                kind="drift",
             )
 
 

@@ -73,21 +73,67 @@ def test_a_fresh_course_has_no_flags(new_course):
     assert flags_of(new_course(weeks=1, held_up_to=1)) == set()
 
 
-def test_risk_unchecked(new_course):
-    course = new_course(weeks=2, held_up_to=2)
-    phq9(course, 2, 12, item_9=1)
-    assert "risk_unchecked" in flags_of(course)
+def _assessed(course, number):
+    from risk import services as risk_services
+    from risk.models import RiskEpisode
+    from tests.risk.test_pathway import ASSESSED
+
+    session = course.sessions.get(number=number) if number else None
+    risk_services.assessment_record(
+        by=course.therapist,
+        episode=RiskEpisode.objects.get(course=course),
+        session=session,
+        fields=ASSESSED,
+    )
+
+
+def _opened_at(course, number, item_9=1):
+    """A PHQ-9 with item 9 above 0 recorded through the service: the pathway opens."""
+    from sessions import services
+
+    session = course.sessions.get(number=number)
+    answers = {f"item_{n}": 1 for n in range(1, 9)} | {"item_9": item_9}
+    services.measure_record(by=course.therapist, session=session, kind="phq9", answers=answers)
+
+
+def test_risk_open_until_a_review_closes_it(new_course):
+    from risk import services as risk_services
+    from risk.models import RiskEpisode
+
+    course = new_course(weeks=2, held_up_to=1)
+    held(course, 2, signed=False)
+    _opened_at(course, 2)
+    assert "risk_open" in flags_of(course)
     TherapySession.objects.filter(course=course, number=2).update(risk_check_note="No plan.")
-    assert "risk_unchecked" not in flags_of(course)
+    assert "risk_open" in flags_of(course)  # a typed note used to clear it
+    _assessed(course, 2)
+    assert "risk_open" in flags_of(course)
+    risk_services.episode_close(
+        by=course.therapist, episode=RiskEpisode.objects.get(), review="Reviewed."
+    )
+    assert "risk_open" not in flags_of(course)
 
 
-def test_risk_unchecked_at_the_opening_phq9(new_course):
-    course = new_course(weeks=1)
-    phq9(course, None, 12, item_9=2)  # taken at the assessment, before session 1
-    assert "risk_unchecked" in flags_of(course)
-    held(course, 1)
-    TherapySession.objects.filter(course=course, number=1).update(risk_check_note="No plan.")
-    assert "risk_unchecked" not in flags_of(course)
+def test_risk_not_rechecked_at_a_session_held_since(new_course):
+    course = new_course(weeks=3, held_up_to=1)
+    held(course, 2, signed=False)
+    _opened_at(course, 2)
+    _assessed(course, 2)
+    assert "risk_not_rechecked" not in flags_of(course)
+    held(course, 3, signed=False)
+    assert "risk_not_rechecked" in flags_of(course)
+    _assessed(course, 3)
+    assert "risk_not_rechecked" not in flags_of(course)
+
+
+def test_missed_while_at_risk(new_course):
+    course = new_course(weeks=3)
+    held(course, 2, signed=False)
+    _opened_at(course, 2)
+    held(course, 1, attendance="no_show")  # before the opening: not this flag
+    assert "missed_while_at_risk" not in flags_of(course)
+    held(course, 3, attendance="no_show")
+    assert "missed_while_at_risk" in flags_of(course)
 
 
 def test_missed_in_row(new_course):
@@ -115,6 +161,31 @@ def test_poor_improvement_waits_for_mid_course(new_course):
     assert "poor_improvement" not in flags_of(course)
 
 
+# (held sessions, missed ones, PHQ-9 at the assessment, PHQ-9 by session) -> raised?
+POOR_IMPROVEMENT = [
+    (6, [], 20, {6: 17}, True),  # 15 % better at session 6 of 12
+    (6, [], 20, {6: 16}, False),  # exactly 20 % better
+    (6, [], 20, {}, False),  # nothing measured after the baseline: nothing to judge
+    (6, [], None, {1: 20}, False),  # the session-1 PHQ-9 is the baseline itself
+    (6, [], None, {1: 20, 6: 17}, True),  # baseline at session 1, 15 % better at 6
+    (3, [4, 5, 6], 20, {3: 19}, False),  # half the course reached, but three were missed
+    (5, [], 20, {5: 20}, False),  # not yet half of 12
+    (6, [], 0, {6: 0}, False),  # nothing to improve on
+]
+
+
+@pytest.mark.parametrize(("held_up_to", "missed", "opening", "later", "raised"), POOR_IMPROVEMENT)
+def test_poor_improvement_cases(new_course, held_up_to, missed, opening, later, raised):
+    course = new_course(weeks=7, held_up_to=held_up_to)
+    if missed:
+        held(course, *missed, attendance="no_show")
+    if opening is not None:
+        phq9(course, None, opening)
+    for number, total in later.items():
+        phq9(course, number, total)
+    assert ("poor_improvement" in flags_of(course)) == raised
+
+
 def test_no_problem_area_by_session_4(new_course):
     course = new_course(weeks=3, held_up_to=3)
     assert "no_problem_area" not in flags_of(course)
@@ -137,17 +208,100 @@ def test_termination_not_raised_by_n_minus_2(new_course):
     assert "termination_not_raised" not in flags_of(course)
 
 
+# 12 planned, raised by N-2 (session 10), a discussion counting from N-4 (session 8):
+# (sessions held, missed, cancelled, sessions whose note says the end was discussed) -> raised?
+TERMINATION = [
+    (range(1, 10), [], [], [], False),
+    (range(1, 11), [], [], [], True),
+    ([*range(1, 9), 10], [], [9], [], True),  # counted by number: 9 cancelled, 10 held
+    (range(1, 10), [], [10], [], False),  # session 10 cancelled, 11 not yet: not passed
+    (range(1, 10), [10], [], [], True),  # session 10 missed: it has passed all the same
+    (range(1, 11), [], [], [4], True),  # discussed at session 4: too early to count
+    (range(1, 11), [], [], [7], True),  # N-5: too early
+    (range(1, 11), [], [], [8], False),  # N-4: counts
+    (range(1, 11), [], [], [10], False),
+]
+
+
+@pytest.mark.parametrize(
+    ("attended", "missed", "cancelled", "discussed"), [t[:4] for t in TERMINATION]
+)
+def test_termination_cases(new_course, attended, missed, cancelled, discussed):
+    raised = next(t[4] for t in TERMINATION if t[:4] == (attended, missed, cancelled, discussed))
+    course = new_course(weeks=11)
+    held(course, *attended)
+    if missed:
+        held(course, *missed, attendance="no_show")
+    if cancelled:
+        TherapySession.objects.filter(course=course, number__in=cancelled).update(
+            attendance="cancelled", cancelled_by="patient"
+        )
+    TherapySession.objects.filter(course=course, number__in=discussed).update(
+        termination_raised=True
+    )
+    assert ("termination_not_raised" in flags_of(course)) == raised
+
+
+def test_termination_follows_a_longer_contract(new_course):
+    course = new_course(weeks=15, held_up_to=14, planned=16)
+    assert "termination_not_raised" in flags_of(course)  # N-2 = 14
+    TherapySession.objects.filter(course=course, number=11).update(termination_raised=True)
+    assert "termination_not_raised" in flags_of(course)  # N-5 of 16
+    TherapySession.objects.filter(course=course, number=12).update(termination_raised=True)
+    assert "termination_not_raised" not in flags_of(course)
+
+
 def test_past_contract(new_course):
     assert "past_contract" not in flags_of(new_course(weeks=11, held_up_to=11))
     assert "past_contract" in flags_of(new_course(weeks=13, held_up_to=11))
 
 
+def focus(course, number, kind, area=None):
+    SessionFocus.objects.create(
+        session=course.sessions.get(number=number), kind=kind, problem_area=area
+    )
+
+
 def test_drift(new_course):
     course = new_course(weeks=7, held_up_to=7)
-    SessionFocus.objects.create(session=course.sessions.get(number=5))
+    area = ProblemArea.objects.create(course=course, area="role_transition")
+    for number in (4, 5, 7):
+        focus(course, number, "area", area)
+    focus(course, 6, "drift")
     assert "drift" not in flags_of(course)
-    SessionFocus.objects.create(session=course.sessions.get(number=6))
+    SessionFocus.objects.filter(session__number=7).update(kind="drift", problem_area=None)
     assert "drift" in flags_of(course)
+
+
+# A middle-phase session held (12 planned: sessions 4-9), by what its focus says
+DRIFT_CASES = [
+    ("drift", True, 2),
+    ("risk", True, 0),  # a session spent on a risk or crisis is not drift
+    ("area", True, 0),
+    (None, True, 2),  # signed without saying what it worked on: drift
+    (None, False, 0),  # not signed yet: the focus may still be recorded
+]
+
+
+@pytest.mark.parametrize(("kind", "signed", "drifting"), DRIFT_CASES)
+def test_what_counts_as_drift(new_course, kind, signed, drifting):
+    course = new_course(weeks=7, held_up_to=3)
+    held(course, 5, 6, signed=signed)
+    area = ProblemArea.objects.create(course=course, area="role_transition")
+    if kind is not None:
+        for number in (5, 6):
+            focus(course, number, kind, area if kind == "area" else None)
+    store.refresh([course.pk])
+    assert course.facts.__class__.objects.get(pk=course.pk).drift_count == drifting
+    assert ("drift" in flags_of(course)) == (drifting >= 2)
+
+
+def test_drift_is_counted_in_the_middle_phase_only(new_course):
+    course = new_course(weeks=12)
+    held(course, *range(1, 13), signed=False)
+    for number in (1, 2, 10, 11):  # initial and termination phases of 12
+        focus(course, number, "drift")
+    assert "drift" not in flags_of(course)
 
 
 def test_deficits_questioned_when_inventory_suggests_another_area(new_course):

@@ -22,11 +22,14 @@ from oversight import store
 from oversight.flags import FACTS, FLAGS, fact_rows
 from oversight.models import CourseFacts, FlagThresholds
 from oversight.selectors import caseload_for
+from risk import services as risk_services
+from risk.models import RiskEpisode
 from sessions import services as session_services
 from sessions.models import Course
 from tests.conftest import attend, make_patient, open_course
 from tests.oversight.test_flags import held
 from tests.oversight.test_views import bulk_courses
+from tests.risk.test_pathway import ASSESSED
 
 
 def stored(course) -> dict:
@@ -103,6 +106,15 @@ def _phq9(course):
     )
 
 
+def _assessed(course, number):
+    risk_services.assessment_record(
+        by=course.therapist,
+        episode=RiskEpisode.objects.get(course=course),
+        session=_session(course, number),
+        fields=ASSESSED,
+    )
+
+
 def _thresholds(course):
     clinic = course.patient.clinic
     thresholds = FlagThresholds.for_clinic(clinic.pk)
@@ -152,10 +164,23 @@ CHANGES = {
         _attended,
         lambda c: _note(c, termination_raised=True),
     ),
-    "risk check written": (
-        {"therapy_sessions_therapysession"},
-        lambda c: (_attended(c), _phq9(c)),
-        lambda c: _note(c, risk_check_note="Asked; no plan, no intent."),
+    "risk opened by an item 9": ({"risk_riskepisode"}, _attended, _phq9),
+    "risk noted by the therapist": (
+        {"risk_riskepisode"},
+        None,
+        lambda c: risk_services.episode_open(by=c.therapist, course=c, reason="Feels a burden."),
+    ),
+    "risk re-checked": (
+        {"risk_riskassessment"},
+        lambda c: (_attended(c), _phq9(c), _assessed(c, 1), _attended(c, 2)),
+        lambda c: _assessed(c, 2),
+    ),
+    "risk closed": (
+        {"risk_riskepisode"},
+        lambda c: (_attended(c), _phq9(c), _assessed(c, 1)),
+        lambda c: risk_services.episode_close(
+            by=c.therapist, episode=RiskEpisode.objects.get(course=c), review="Reviewed."
+        ),
     ),
     "note signed": (
         {"therapy_sessions_therapysession"},
@@ -182,9 +207,9 @@ CHANGES = {
     ),
     "session focus recorded": (
         {"inventory_sessionfocus"},
-        None,
+        lambda c: _attended(c, 4),
         lambda c: inventory_services.session_focus_save(
-            by=c.therapist, session=_session(c, 4), problem_area=None, goals=[]
+            by=c.therapist, session=_session(c, 4), kind="drift"
         ),
     ),
     "flag thresholds changed": (set(), None, _thresholds),
@@ -194,7 +219,8 @@ CHANGES = {
 @pytest.mark.parametrize("change", CHANGES)
 def test_each_service_leaves_the_facts_current(therapist, clinic_admin, change):
     _, before, act = CHANGES[change]
-    course = open_course(make_patient(therapist))
+    # Sessions 1-5 in the past, session 4 in the middle phase.
+    course = open_course(make_patient(therapist), start=today() - timedelta(weeks=5))
     if before:
         before(course)
     facts_before = stored(course)
@@ -318,18 +344,20 @@ def committed_course(require_postgres, transactional_db):
 
 
 def test_concurrent_changes_to_one_course_are_all_in_its_facts(committed_course):
-    """A risk check is written at session 1 while, in another tab, session 2's note raises
-    the end of treatment. The second recomputes the facts only once the first has committed
-    (the row lock), so it sees the risk check; without the lock it would store the facts
-    without it, and the course would stay flagged for an unchecked risk."""
+    """Session 1's note is signed while, in another tab, session 2's note raises the end of
+    treatment. The second recomputes the facts only once the first has committed (the row
+    lock), so it sees the signature; without the lock it would store the facts without it,
+    and the course would stay flagged for a note that is signed."""
     course = committed_course
     written, release = threading.Event(), threading.Event()
 
-    def risk_check_then_wait():
+    def sign_then_wait():
         # Written and refreshed without a service: a service's audit event would make the
         # second wait on the clinic's audit chain lock anyway, and hide what is tested here.
         with transaction.atomic():
-            course.sessions.filter(number=1).update(risk_check_note="Asked; no plan, no intent.")
+            course.sessions.filter(number=1).update(
+                signed_at=timezone.now(), signed_by=course.therapist
+            )
             store.refresh([course.pk])
             written.set()
             assert release.wait(10)
@@ -339,7 +367,7 @@ def test_concurrent_changes_to_one_course_are_all_in_its_facts(committed_course)
             by=course.therapist, session=_session(course, 2), fields={"termination_raised": True}
         )
 
-    first = InThread(risk_check_then_wait)
+    first = InThread(sign_then_wait)
     assert written.wait(10)
     second = InThread(raise_the_end)
     time.sleep(0.3)  # the second waits for the first's facts row
@@ -348,7 +376,7 @@ def test_concurrent_changes_to_one_course_are_all_in_its_facts(committed_course)
     first.join()
     second.join()
     facts = stored(course)
-    assert (facts["risk_open"], facts["raised_count"]) == (False, 1)
+    assert (facts["unsigned_count"], facts["last_raised_number"]) == (1, 2)
     assert facts == computed(course)
 
 
@@ -361,9 +389,12 @@ def test_dashboard_reflects_a_change_at_once(client_for, supervisor, therapist):
     _phq9(course)
     client = client_for(supervisor)
     url = reverse("supervisor_home")
-    assert "Riskcheck" in client.get(url, {"flag": "risk_unchecked"}).content.decode()
-    _note(course, risk_check_note="Asked; no plan, no intent.")
-    assert "Riskcheck" not in client.get(url, {"flag": "risk_unchecked"}).content.decode()
+    assert "Riskcheck" in client.get(url, {"flag": "risk_open"}).content.decode()
+    _assessed(course, 1)
+    risk_services.episode_close(
+        by=therapist, episode=RiskEpisode.objects.get(course=course), review="Reviewed."
+    )
+    assert "Riskcheck" not in client.get(url, {"flag": "risk_open"}).content.decode()
 
 
 def test_changed_thresholds_recompute_the_flags(supervisor, therapist, clinic_admin):

@@ -18,6 +18,8 @@ from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from tests.risk.test_pathway import ASSESSED, SAFETY_PLAN
+
 PRINCIPALS = [
     "anonymous",
     "therapist",
@@ -57,6 +59,10 @@ def own_course(world) -> dict:
 
 def course_pk(world) -> dict:
     return {"course_pk": world["course"].pk}
+
+
+def risk_episode(world) -> dict:
+    return {"pk": world["episode"].pk}
 
 
 def own_session(world) -> dict:
@@ -260,6 +266,29 @@ EXPECTED = {
     ),
     "inventory:termination_review": (course_pk, treating(), treating_write(200, supervisor=404)),
     "inventory:course_summary": (course_pk, treating(), AS_GET),
+    # The risk pathway: the treating therapist writes, their supervisor reads (a POST of
+    # theirs on a page they read finds nothing to edit: 404); alerts are their recipient's.
+    "risk:open": (course_pk, treating(therapist_only=True), treating_write(200)),
+    "risk:episode": (risk_episode, treating(), AS_GET),
+    "risk:assess": (risk_episode, treating(therapist_only=True), treating_write(200)),
+    "risk:safety_plan": (risk_episode, treating(therapist_only=True), treating_write(200)),
+    "risk:safety_plan_print": (risk_episode, treating(), AS_GET),
+    "risk:close": (risk_episode, POST_ONLY, treating_write(400)),
+    "risk:alerts": (
+        no_kwargs,
+        only(*THERAPISTS, "supervisor", "clinic_admin", "other_admin"),
+        AS_GET,
+    ),
+    "risk:acknowledge": (
+        lambda world: {"pk": world["alert"].pk},
+        POST_ONLY,
+        {
+            **dict.fromkeys(PRINCIPALS, 404),
+            "anonymous": 302,
+            "inactive_user": 302,
+            "supervisor": 302,
+        },
+    ),
     # Supervision
     "caseload:note_add": (own_course, POST_ONLY, supervising(400)),
     "caseload:course_reviewed": (own_course, POST_ONLY, supervising(302)),
@@ -442,8 +471,21 @@ def patient_archived(world) -> None:
     )
 
 
+def caseload_closed(world) -> None:
+    """Every course of the therapist's closed and their patients archived: nothing stands in
+    the way of deactivating them."""
+    from patients.models import Patient
+    from sessions.models import Course
+
+    courses = Course.objects.filter(therapist=world["therapist"])
+    courses.update(status=Course.Status.COMPLETED, ended_on=timezone.localdate())
+    Patient.objects.filter(therapist=world["therapist"]).update(
+        status=Patient.Status.ARCHIVED, archived_at=timezone.now()
+    )
+
+
 def therapist_inactive(world) -> None:
-    patient_archived(world)
+    caseload_closed(world)
     type(world["therapist"]).objects.filter(pk=world["therapist"].pk).update(is_active=False)
 
 
@@ -475,6 +517,15 @@ def note_signed(world) -> None:
 
     note_ready_to_sign(world)
     services.session_sign(by=world["therapist"], session=world["session"])
+
+
+def episode_assessed(world) -> None:
+    from risk import services as risk_services
+    from tests.risk.test_pathway import ASSESSED
+
+    risk_services.assessment_record(
+        by=world["therapist"], episode=world["episode"], session=None, fields=ASSESSED
+    )
 
 
 def person_unused(world) -> None:
@@ -513,7 +564,7 @@ WRITES = {
     ),
     "patients:archive": Write("therapist", prepare=course_closed),
     "patients:restore": Write("therapist", prepare=patient_archived),
-    "staff:deactivate": Write("clinic_admin", prepare=patient_archived),
+    "staff:deactivate": Write("clinic_admin", prepare=caseload_closed),
     "staff:reactivate": Write("clinic_admin", prepare=therapist_inactive),
     "staff:supervision_end": Write("clinic_admin"),
     "staff:invitation_withdraw": Write("clinic_admin"),
@@ -551,6 +602,13 @@ WRITES = {
             "changed_on": (timezone.localdate() - timedelta(days=1)).isoformat(),
         },
     ),
+    "risk:open": Write("therapist", body=lambda world: {"reason": "Said she feels a burden."}),
+    "risk:assess": Write("therapist", body=lambda world: dict(ASSESSED)),
+    "risk:safety_plan": Write("therapist", body=lambda world: dict(SAFETY_PLAN)),
+    "risk:close": Write(
+        "therapist", body=lambda world: {"review": "Reviewed."}, prepare=episode_assessed
+    ),
+    "risk:acknowledge": Write("supervisor"),
     "caseload:note_add": Write("supervisor", body=lambda world: {"text": "Watch the dispute."}),
     "caseload:course_reviewed": Write("supervisor"),
     "caseload:note_review": Write(

@@ -32,3 +32,25 @@ def test_out_of_range_is_refused(number, planned):
 def test_termination_is_raised_from_session_n_minus_4(planned, first_prompted):
     assert not should_raise_termination(first_prompted - 1, planned)
     assert should_raise_termination(first_prompted, planned)
+
+
+# (sessions whose note raised the end, highest session held or missed, old N, new N) -> warns?
+CONTRACT_CHANGES = [
+    ([9], 9, 12, 16, "no longer counts"),  # N-4 of 16 is 12: session 9 is too early now
+    ([12], 12, 12, 16, None),  # still from N-4 of 16 on
+    ([], 9, 16, 12, "has not been discussed yet"),  # shorter: N-4 = 8 already passed
+    ([], 6, 16, 12, None),  # shorter, but N-4 = 8 not reached yet
+    ([9], 9, 16, 12, None),  # discussed at 9, N-4 of 12 is 8: counts
+    ([4], 10, 12, 14, "has not been discussed yet"),  # too early under both
+]
+
+
+@pytest.mark.parametrize(("raised", "happened", "old", "new", "warning"), CONTRACT_CHANGES)
+def test_contract_change_warnings(raised, happened, old, new, warning):
+    from sessions.phases import contract_change_warnings
+
+    warnings = contract_change_warnings(raised, happened, old, new)
+    if warning is None:
+        assert warnings == []
+    else:
+        assert len(warnings) == 1 and warning in warnings[0]

@@ -167,28 +167,39 @@ class TestSigning:
         with pytest.raises(ValidationError, match="progress note"):
             services.session_sign(by=therapist, session=first_session)
 
-    def test_item_9_requires_a_risk_check_before_signing(self, first_session, therapist):
+    def test_item_9_requires_a_risk_assessment_before_signing(self, first_session, therapist):
+        """A typed risk-check note used to be enough: any character unlocked signing."""
+        from risk import services as risk_services
+        from risk.models import RiskEpisode
+        from tests.risk.test_pathway import ASSESSED
+
         actor = therapist
         attend(first_session)
         services.measure_record(
             by=actor, session=first_session, kind="phq9", answers=phq9(item_9=1)
         )
         services.session_note_save(
-            by=actor, session=first_session, fields={"progress_note": "Low mood."}
-        )
-        with pytest.raises(ValidationError, match="item 9"):
-            services.session_sign(by=actor, session=first_session)
-        services.session_note_save(
             by=actor,
             session=first_session,
-            fields={"risk_check_note": "No plan or intent; safety plan."},
+            fields={"progress_note": "Low mood.", "risk_check_note": "x"},
+        )
+        with pytest.raises(ValidationError, match="risk assessment"):
+            services.session_sign(by=actor, session=first_session)
+        risk_services.assessment_record(
+            by=actor, episode=RiskEpisode.objects.get(), session=first_session, fields=ASSESSED
         )
         services.session_sign(by=actor, session=first_session)
         first_session.refresh_from_db()
         assert first_session.is_signed and first_session.signed_by == therapist
 
-    def test_an_opening_item_9_requires_a_risk_check_at_the_next_session(self, patient):
+    def test_an_opening_item_9_needs_a_re_check_at_every_session_while_open(self, patient):
+        """It used to be followed up once, at "the next session's note"."""
+        from risk import services as risk_services
+        from risk.models import RiskEpisode
+        from tests.risk.test_pathway import ASSESSED
+
         course = open_course(patient, baseline={"phq9": phq9(item_9=2)})
+        episode = RiskEpisode.objects.get(course=course)
         first, second = course.sessions.get(number=1), course.sessions.get(number=2)
         actor = patient.therapist
         for session in (first, second):
@@ -196,13 +207,13 @@ class TestSigning:
             services.session_note_save(
                 by=actor, session=session, fields={"progress_note": "Low mood."}
             )
-        with pytest.raises(ValidationError, match="opening PHQ-9 was 2"):
-            services.session_sign(by=actor, session=first)
-        services.session_note_save(
-            by=actor, session=first, fields={"risk_check_note": "No plan or intent."}
-        )
-        services.session_sign(by=actor, session=first)
-        services.session_sign(by=actor, session=second)  # followed up once is enough
+        for session in (first, second):
+            with pytest.raises(ValidationError, match="re-check"):
+                services.session_sign(by=actor, session=session)
+            risk_services.assessment_record(
+                by=actor, episode=episode, session=session, fields=ASSESSED
+            )
+            services.session_sign(by=actor, session=session)
 
     def test_signed_note_changes_only_by_amendment(self, first_session, therapist):
         actor = therapist
@@ -328,3 +339,25 @@ def test_archived_patient_gets_no_new_course(therapist):
     patient_services.patient_archive(by=therapist, patient=patient)
     with pytest.raises(ValidationError, match="archive"):
         open_course(patient)
+
+
+def test_a_signed_note_is_amended_after_the_course_is_closed(client_for, patient):
+    """Late corrections are routine: a closed course's signed notes still take amendments."""
+    from django.urls import reverse
+
+    course = open_course(patient)
+    session = course.sessions.get(number=1)
+    actor = patient.therapist
+    attend(session)
+    services.session_note_save(by=actor, session=session, fields={"progress_note": "First."})
+    services.session_sign(by=actor, session=session)
+    services.course_end_early(
+        by=actor, course=course, reason="Moved away", ended_on=timezone.localdate()
+    )
+    page = client_for(actor).get(reverse("sessions:session", args=[session.pk]))
+    assert "Add an amendment" in page.content.decode()
+    client_for(actor).post(
+        reverse("sessions:session_amend", args=[session.pk]),
+        {"reason": "Date of the GP letter", "text": "GP letter sent on the 3rd."},
+    )
+    assert session.amendments.get().text == "GP letter sent on the 3rd."

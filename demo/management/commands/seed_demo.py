@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from demo.clinic import seed_clinical_demo
 from demo.inventory import seed_inventory_demo
+from demo.risk import seed_risk_demo
 from demo.scale import ScaleClinicExists, seed_scale_clinic
 from ipt_clinic.accounts.models import Clinic, Supervision, User
 from oversight import store
@@ -103,6 +104,7 @@ class Command(BaseCommand):
         )
         # It also completes the finished course, after its termination review.
         seed_inventory_demo(courses=courses, stdout=self.stdout)
+        seed_risk_demo(courses=courses, stdout=self.stdout)
         # Both wrote around the services: the courses' caseload facts are computed now.
         store.refresh(course.pk for course in courses.values())
         self.stdout.write(

@@ -1,0 +1,62 @@
+"""Reads of the risk pathway, scoped through the course selectors (and so access.py)."""
+
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+
+from sessions.models import Course
+from sessions.selectors import courses_editable_by, courses_for
+
+from .models import RiskAlert, RiskAssessment, RiskEpisode
+
+
+def episodes_for(user, *, for_edit: bool = False) -> QuerySet[RiskEpisode]:
+    courses = courses_editable_by(user) if for_edit else courses_for(user)
+    return RiskEpisode.objects.filter(course__in=courses)
+
+
+def episode_get_for(user, pk: int, *, for_edit: bool = False) -> RiskEpisode:
+    return get_object_or_404(
+        episodes_for(user, for_edit=for_edit).select_related(
+            "course__patient__clinic", "course__therapist", "opened_by", "closed_by", "session"
+        ),
+        pk=pk,
+    )
+
+
+def open_episode_of(course: Course) -> RiskEpisode | None:
+    return RiskEpisode.objects.open().filter(course=course).first()
+
+
+def risk_history_of(course: Course) -> list[RiskEpisode]:
+    """Every episode of the course, newest first, with its assessments, plan and alerts."""
+    return list(
+        RiskEpisode.objects.filter(course=course)
+        .select_related("opened_by", "closed_by", "session", "safety_plan")
+        .prefetch_related(
+            Prefetch(
+                "assessments",
+                queryset=RiskAssessment.objects.select_related("assessed_by", "session"),
+            ),
+            Prefetch("alerts", queryset=RiskAlert.objects.select_related("recipient")),
+        )
+    )
+
+
+def alerts_for(user) -> QuerySet[RiskAlert]:
+    """The alerts sent to this user, unacknowledged first, newest first."""
+    return (
+        RiskAlert.objects.filter(recipient=user, recipient__clinic_id=user.clinic_id)
+        .select_related("episode__course__patient", "episode__course__therapist")
+        .order_by("acknowledged_at", "-created_at")
+    )
+
+
+def alert_get_for(user, pk: int) -> RiskAlert:
+    return get_object_or_404(alerts_for(user), pk=pk)
+
+
+def courses_at_risk(courses: QuerySet[Course]) -> set[int]:
+    """Of these courses, the ids of those with an open risk episode (one query)."""
+    return set(
+        RiskEpisode.objects.open().filter(course__in=courses).values_list("course_id", flat=True)
+    )
