@@ -33,8 +33,14 @@ def alert_recipients(course: Course) -> list[User]:
     recipients = list(supervisors_of(course.therapist).filter(is_active=True))
     if recipients:
         return recipients
-    duty = course.patient.clinic.duty_clinician
-    if duty is not None and duty.is_active and duty.pk != course.therapist_id:
+    clinic = course.patient.clinic
+    duty = clinic.duty_clinician
+    if (
+        duty is not None
+        and duty.is_active
+        and duty.clinic_id == clinic.pk
+        and duty.pk != course.therapist_id
+    ):
         return [duty]
     return []
 

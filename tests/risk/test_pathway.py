@@ -251,3 +251,27 @@ def test_the_summary_prints_the_risk_history(course, client_for, supervisor):
     html = client_for(course.therapist).get(url).content.decode()
     assert "Risk history" in html and "Reviewed at 3." in html and "low risk" in html
     assert f"Alert to {supervisor.full_name}: not acknowledged" in html
+
+
+def test_nobody_outside_the_clinic_is_alerted(clinic, other_clinic, therapist):
+    """A duty clinician set (around the form, which offers only the clinic's staff) to a
+    member of another clinic is not told of this clinic's patient."""
+    outsider = make_user("outsider@other.test", other_clinic, is_therapist=True)
+    clinic.duty_clinician = outsider
+    clinic.save()
+    course = open_course(make_patient(therapist), start=timezone.localdate() - timedelta(weeks=1))
+    item_9_at(course, 1)
+    assert not RiskAlert.objects.exists()
+    assert RiskEpisode.objects.get().is_open  # the episode opens all the same
+
+
+def test_the_settings_offer_and_accept_only_the_clinics_clinicians(
+    clinic, other_clinic, therapist, supervisor
+):
+    from oversight.clinic.forms import ClinicSettingsForm
+
+    outsider = make_user("outsider@other.test", other_clinic, is_therapist=True)
+    offered = set(ClinicSettingsForm(instance=clinic).fields["duty_clinician"].queryset)
+    assert offered == {therapist, supervisor}
+    form = ClinicSettingsForm({"duty_clinician": outsider.pk}, instance=clinic)
+    assert not form.is_valid() and "duty_clinician" in form.errors
