@@ -47,6 +47,8 @@ archive_checks = Hook("may this patient be archived")
 measure_recorded = Hook("a measure was recorded")
 # sessions asks before a session's note is signed (inventory: a middle-phase session's focus).
 sign_checks = Hook("may this session's note be signed")
+# sessions asks before a course ends, completed or early (risk: an episode still open).
+ending_checks = Hook("may this course end")
 # sessions asks before completing a course (inventory: its termination review).
 completion_checks = Hook("may this course be completed")
 # The course and session pages show what inventory and oversight add to them.

@@ -16,6 +16,7 @@ class RiskConfig(AppConfig):
 
         hooks.measure_recorded.register(services.episode_open_for_measure)
         hooks.sign_checks.register(services.assessment_missing)
+        hooks.ending_checks.register(services.episode_still_open)
         hooks.course_panels.register(panels.course_risk_panel)
         hooks.session_panels.register(panels.session_risk_panel)
         hooks.course_banners.register(panels.course_risk_banner)

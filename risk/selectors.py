@@ -1,6 +1,6 @@
 """Reads of the risk pathway, scoped through the course selectors (and so access.py)."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from sessions.models import Course
@@ -43,9 +43,14 @@ def risk_history_of(course: Course) -> list[RiskEpisode]:
 
 
 def alerts_for(user) -> QuerySet[RiskAlert]:
-    """The alerts sent to this user, unacknowledged first, newest first."""
+    """The alerts sent to this user, unacknowledged first, newest first: those about courses
+    they may read (a supervision that ended takes its alerts away), or, as the clinic's
+    current duty clinician, about any course of the clinic."""
+    in_scope = Q(episode__course__in=courses_for(user)) | Q(
+        episode__course__patient__clinic__duty_clinician=user
+    )
     return (
-        RiskAlert.objects.filter(recipient=user, recipient__clinic_id=user.clinic_id)
+        RiskAlert.objects.filter(in_scope, recipient=user, recipient__clinic_id=user.clinic_id)
         .select_related("episode__course__patient", "episode__course__therapist")
         .order_by("acknowledged_at", "-created_at")
     )

@@ -211,6 +211,17 @@ def alert_acknowledge(*, by: User, alert: RiskAlert) -> RiskAlert:
     return alert
 
 
+def episode_still_open(course: Course) -> list[str]:
+    """hooks.ending_checks: a course does not end, even when the patient drops out, while its
+    risk episode is open (the risk would leave every caseload view with the course)."""
+    if not RiskEpisode.objects.open().filter(course=course).exists():
+        return []
+    return [
+        "Risk is open for this course: assess it and close the risk episode with a documented "
+        "review before the course ends."
+    ]
+
+
 def assessment_missing(session: TherapySession) -> list[str]:
     """hooks.sign_checks: while risk is open, each session held needs its own assessment
     before its note is signed (the re-check)."""

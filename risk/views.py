@@ -1,6 +1,8 @@
 """Pages of the risk pathway. Reads go through risk.selectors (another therapist's or clinic's
 episode is a 404); every view of an episode is audited; writes go through risk.services."""
 
+import re
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -30,7 +32,7 @@ def episode_open(request, course_pk: int):
     session_pk = request.POST.get("session") or request.GET.get("session")
     session = (
         session_get_for(request.user, int(session_pk), for_edit=True)
-        if (session_pk and session_pk.isdigit())
+        if (session_pk and re.fullmatch(r"[0-9]{1,18}", session_pk))
         else None
     )
     form = EpisodeOpenForm(request.POST or None)
@@ -89,7 +91,7 @@ def assess(request, pk: int):
     session_pk = request.GET.get("session", "")
     session = (
         session_get_for(request.user, int(session_pk), for_edit=True)
-        if session_pk.isdigit()
+        if re.fullmatch(r"[0-9]{1,18}", session_pk)
         else None
     )
     existing = (

@@ -254,7 +254,7 @@ def course_complete(*, by: User, course: Course, ended_on: date) -> Course:
             "has been held yet. End it early instead if treatment stops now."
         )
     _check_end_date(course, ended_on)
-    problems = hooks.completion_checks.problems(course)
+    problems = hooks.ending_checks.problems(course) + hooks.completion_checks.problems(course)
     if problems:
         raise ValidationError(problems)
     _cancel_remaining(course, "course completed")
@@ -274,6 +274,9 @@ def course_end_early(*, by: User, course: Course, reason: str, ended_on: date) -
     if not reason.strip():
         raise ValidationError({"reason": "Say why the course ends early."})
     _check_end_date(course, ended_on)
+    problems = hooks.ending_checks.problems(course)
+    if problems:
+        raise ValidationError(problems)
     _cancel_remaining(course, "course ended early")
     course.status = Course.Status.ENDED_EARLY
     course.end_reason = reason.strip()

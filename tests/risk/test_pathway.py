@@ -275,3 +275,44 @@ def test_the_settings_offer_and_accept_only_the_clinics_clinicians(
     assert offered == {therapist, supervisor}
     form = ClinicSettingsForm({"duty_clinician": outsider.pk}, instance=clinic)
     assert not form.is_valid() and "duty_clinician" in form.errors
+
+
+def test_a_course_does_not_end_while_risk_is_open(course):
+    """Ending it (a dropout, often) took the risk off every caseload view with the course."""
+    item_9_at(course, 1)
+    with pytest.raises(ValidationError, match="close the risk episode"):
+        services.course_end_early(
+            by=course.therapist,
+            course=course,
+            reason="Stopped coming",
+            ended_on=timezone.localdate(),
+        )
+    episode = RiskEpisode.objects.get()
+    risk_services.assessment_record(
+        by=course.therapist, episode=episode, session=None, fields=ASSESSED
+    )
+    risk_services.episode_close(by=course.therapist, episode=episode, review="Reviewed by phone.")
+    services.course_end_early(
+        by=course.therapist, course=course, reason="Stopped coming", ended_on=timezone.localdate()
+    )
+
+
+@pytest.mark.parametrize("value", ["²", "١٢", "1e3", "-1", "99999999999999999999999"])
+def test_an_odd_session_parameter_is_never_a_server_error(course, client_for, value):
+    item_9_at(course, 1)
+    episode = RiskEpisode.objects.get()
+    client = client_for(course.therapist)
+    for url in (reverse("risk:assess", args=[episode.pk]), reverse("risk:open", args=[course.pk])):
+        assert client.get(url, {"session": value}).status_code in (200, 404)
+
+
+def test_an_alert_leaves_with_the_supervision(course, supervisor, client_for):
+    from ipt_clinic.accounts.models import Supervision
+
+    item_9_at(course, 1)
+    url = reverse("risk:alerts")
+    assert course.patient.full_name in client_for(supervisor).get(url).content.decode()
+    Supervision.objects.filter(supervisor=supervisor).update(
+        ends_on=timezone.localdate() - timedelta(days=1)
+    )
+    assert course.patient.full_name not in client_for(supervisor).get(url).content.decode()
