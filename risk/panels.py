@@ -3,8 +3,7 @@
 from ipt_clinic.accounts.access import is_treating
 from sessions.models import Course
 
-from .models import RiskAssessment
-from .selectors import courses_at_risk, open_episode_of, risk_history_of
+from .selectors import assessment_at, courses_at_risk, open_episode_of, risk_history_of
 
 
 def course_risk_panel(request, course):
@@ -24,9 +23,7 @@ def session_risk_panel(request, session):
     treating = is_treating(request.user, course)
     if episode is None and not (treating and course.is_open):
         return None
-    assessment = (
-        RiskAssessment.objects.filter(episode=episode, session=session).first() if episode else None
-    )
+    assessment = assessment_at(episode, session)
     return "risk/_session_panel.html", {
         "session": session,
         "course": course,
@@ -53,7 +50,7 @@ def session_risk_banner(request, session):
     return "risk/_banner.html", {
         "episode": episode,
         "session": session,
-        "rechecked": RiskAssessment.objects.filter(episode=episode, session=session).exists(),
+        "rechecked": assessment_at(episode, session) is not None,
         "can_edit": is_treating(request.user, session.course) and session.course.is_open,
     }
 

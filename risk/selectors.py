@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from sessions.models import Course
 from sessions.selectors import courses_editable_by, courses_for
 
-from .models import RiskAlert, RiskAssessment, RiskEpisode
+from .models import RiskAlert, RiskAssessment, RiskEpisode, SafetyPlan
 
 
 def episodes_for(user, *, for_edit: bool = False) -> QuerySet[RiskEpisode]:
@@ -25,6 +25,17 @@ def episode_get_for(user, pk: int, *, for_edit: bool = False) -> RiskEpisode:
 
 def open_episode_of(course: Course) -> RiskEpisode | None:
     return RiskEpisode.objects.open().filter(course=course).first()
+
+
+def safety_plan_of(episode: RiskEpisode) -> SafetyPlan | None:
+    return SafetyPlan.objects.filter(episode=episode).select_related("updated_by").first()
+
+
+def assessment_at(episode: RiskEpisode | None, session) -> RiskAssessment | None:
+    """The episode's assessment made at this session (its re-check), if any."""
+    if episode is None or session is None:
+        return None
+    return RiskAssessment.objects.filter(episode=episode, session=session).first()
 
 
 def risk_history_of(course: Course) -> list[RiskEpisode]:

@@ -16,7 +16,7 @@ from sessions.selectors import course_get_for, session_get_for
 from . import services
 from .forms import EpisodeCloseForm, EpisodeOpenForm, RiskAssessmentForm, SafetyPlanForm
 from .models import SAFETY_PLAN_STEPS, RiskAssessment, SafetyPlan
-from .selectors import alert_get_for, alerts_for, episode_get_for
+from .selectors import alert_get_for, alerts_for, assessment_at, episode_get_for, safety_plan_of
 
 CLINICAL_ROLES = (Role.THERAPIST, Role.SUPERVISOR)
 
@@ -68,7 +68,7 @@ def _plan_steps(plan: SafetyPlan | None) -> list[tuple[str, str]]:
 
 def _episode_context(request, episode, **extra) -> dict:
     course = episode.course
-    plan = SafetyPlan.objects.filter(episode=episode).select_related("updated_by").first()
+    plan = safety_plan_of(episode)
     return {
         "nav": "patients",
         "episode": episode,
@@ -94,11 +94,7 @@ def assess(request, pk: int):
         if re.fullmatch(r"[0-9]{1,18}", session_pk)
         else None
     )
-    existing = (
-        RiskAssessment.objects.filter(episode=episode, session=session).first()
-        if session is not None
-        else None
-    )
+    existing = assessment_at(episode, session)
     form = RiskAssessmentForm(
         request.POST or None,
         instance=existing or RiskAssessment(episode=episode, session=session),
@@ -130,7 +126,7 @@ def assess(request, pk: int):
 @role_required(Role.THERAPIST)
 def safety_plan(request, pk: int):
     episode = episode_get_for(request.user, pk, for_edit=True)
-    plan = SafetyPlan.objects.filter(episode=episode).first()
+    plan = safety_plan_of(episode)
     form = SafetyPlanForm(request.POST or None, instance=plan or SafetyPlan(episode=episode))
     if request.method == "POST" and form.is_valid():
         try:
@@ -159,7 +155,7 @@ def safety_plan(request, pk: int):
 def safety_plan_print(request, pk: int):
     """The plan laid out for the patient to take home."""
     episode = episode_get_for(request.user, pk)
-    plan = SafetyPlan.objects.filter(episode=episode).first()
+    plan = safety_plan_of(episode)
     audit_record(
         action=Action.EXPORT,
         by=request.user,
