@@ -320,6 +320,8 @@ REVIEW_FIELDS = [
     "feelings_about_ending",
     "ipos_patient",
     "ipos_therapist",
+    "secondary_ipos_patient",
+    "secondary_ipos_therapist",
     "warning_symptoms",
     "relapse_plan",
     "maintenance",
@@ -337,15 +339,27 @@ class TerminationReviewForm(VersionedForm):
             "reviewed_on": DateInput(),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, areas=(), **kwargs):
+        """`areas`: the course's problem areas, each rated on its own (IPOS)."""
         super().__init__(*args, **kwargs)
+        by_rank = {area.rank: area for area in areas}
+        ratings = []
+        Rank = ProblemArea.Rank
+        for rank, prefix in ((Rank.PRIMARY, ""), (Rank.SECONDARY, "secondary_")):
+            area = by_rank.get(rank)
+            if area is None and rank == Rank.SECONDARY:
+                del self.fields["secondary_ipos_patient"], self.fields["secondary_ipos_therapist"]
+                continue
+            name = f"{area.get_area_display()} ({area.get_rank_display()})" if area else "The focus"
+            for by in ("patient", "therapist"):
+                field = self.fields[f"{prefix}ipos_{by}"]
+                field.label = f"{name}: resolved, rated by the {by}"
+                field.required = True
+            ratings.append(Row(Column(f"{prefix}ipos_patient"), Column(f"{prefix}ipos_therapist")))
         self.helper = form_helper(
             "reviewed_on",
             Row(Column("gains_reviewed"), Column("feelings_about_ending")),
-            Fieldset(
-                "How far the focus was resolved (IPOS)",
-                Row(Column("ipos_patient"), Column("ipos_therapist")),
-            ),
+            Fieldset("How far each problem area was resolved (IPOS)", *ratings),
             Row(Column("warning_symptoms"), Column("relapse_plan")),
             Fieldset(
                 "After this course",

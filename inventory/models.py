@@ -408,15 +408,31 @@ class TerminationReview(models.Model):
     )
     gains_reviewed = limited_text(TEXT, "gains reviewed with the patient")
     feelings_about_ending = limited_text(TEXT, "feelings about ending")
+    # How far each problem area was resolved (IPOS), rated by the patient and the therapist:
+    # the primary area always, the secondary when the course has one.
     ipos_patient = models.PositiveSmallIntegerField(
-        "focus resolved, rated by the patient (IPOS)",
+        "primary area resolved, rated by the patient (IPOS)",
         choices=IPOS_CHOICES,
         validators=ipos_validators,
     )
     ipos_therapist = models.PositiveSmallIntegerField(
-        "focus resolved, rated by the therapist (IPOS)",
+        "primary area resolved, rated by the therapist (IPOS)",
         choices=IPOS_CHOICES,
         validators=ipos_validators,
+    )
+    secondary_ipos_patient = models.PositiveSmallIntegerField(
+        "secondary area resolved, rated by the patient (IPOS)",
+        choices=IPOS_CHOICES,
+        validators=ipos_validators,
+        null=True,
+        blank=True,
+    )
+    secondary_ipos_therapist = models.PositiveSmallIntegerField(
+        "secondary area resolved, rated by the therapist (IPOS)",
+        choices=IPOS_CHOICES,
+        validators=ipos_validators,
+        null=True,
+        blank=True,
     )
     warning_symptoms = limited_text(TEXT, "warning symptoms")
     relapse_plan = limited_text(TEXT, "relapse plan")
@@ -442,6 +458,21 @@ class TerminationReview(models.Model):
                 name="review_ipos_therapist_1_to_5",
             ),
             models.CheckConstraint(
+                condition=Q(
+                    secondary_ipos_patient__isnull=True, secondary_ipos_therapist__isnull=True
+                )
+                | Q(
+                    # (a comparison with NULL passes a check: say "not null" outright)
+                    secondary_ipos_patient__isnull=False,
+                    secondary_ipos_therapist__isnull=False,
+                    secondary_ipos_patient__gte=1,
+                    secondary_ipos_patient__lte=5,
+                    secondary_ipos_therapist__gte=1,
+                    secondary_ipos_therapist__lte=5,
+                ),
+                name="review_secondary_ipos_both_1_to_5",
+            ),
+            models.CheckConstraint(
                 condition=~Q(maintenance="monthly") | ~Q(maintenance_frequency=""),
                 name="review_monthly_has_frequency",
             ),
@@ -451,7 +482,18 @@ class TerminationReview(models.Model):
         return f"termination review of course {self.course_id}"
 
     def clean(self) -> None:
+        errors = {}
         if self.maintenance == self.Maintenance.MONTHLY and not self.maintenance_frequency.strip():
-            raise ValidationError(
-                {"maintenance_frequency": "Say how often monthly maintenance takes place."}
-            )
+            errors["maintenance_frequency"] = "Say how often monthly maintenance takes place."
+        if self.course_id:
+            has_secondary = self.course.problem_areas.filter(
+                rank=ProblemArea.Rank.SECONDARY
+            ).exists()
+            for name in ("secondary_ipos_patient", "secondary_ipos_therapist"):
+                rated = getattr(self, name) is not None
+                if has_secondary and not rated:
+                    errors[name] = "Rate how far the secondary area was resolved."
+                elif rated and not has_secondary:
+                    errors[name] = "The course has no secondary area to rate."
+        if errors:
+            raise ValidationError(errors)

@@ -3,6 +3,7 @@
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
+from sessions.initial_tasks import Task, dated, note_tasks, note_tasks_done
 from sessions.models import Course, TherapySession
 from sessions.selectors import (
     courses_editable_by,
@@ -27,6 +28,17 @@ def relationships_of(course: Course) -> QuerySet[Relationship]:
 
 def events_of(course: Course) -> QuerySet[LifeEvent]:
     return course.life_events.filter(removed_at__isnull=True).select_related("relationship")
+
+
+def initial_tasks_of(course: Course, formulation: Formulation | None, people: int) -> list[Task]:
+    """The initial phase's tasks (sessions.initial_tasks), done wherever they happened: the
+    note's, the inventory (`people` in it), and the formulation agreed with the patient."""
+    agreed = formulation.agreed_on if formulation else None
+    return [
+        *note_tasks(note_tasks_done(course)),
+        Task("inventory", "Interpersonal inventory begun", f"{people} people" if people else ""),
+        Task("formulation", "Formulation agreed with the patient", dated(agreed)),
+    ]
 
 
 def formulation_of(course: Course) -> Formulation | None:

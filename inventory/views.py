@@ -463,7 +463,9 @@ def session_focus(request, session_pk: int):
 def termination_review(request, course_pk: int):
     course = course_get_for(request.user, course_pk)
     review = termination_review_of(course)
-    form = TerminationReviewForm(request.POST or None, instance=review)
+    form = TerminationReviewForm(
+        request.POST or None, instance=review, areas=problem_areas_of(course)
+    )
     if request.method == "POST":
         course = course_get_for(request.user, course_pk, for_edit=True)
         if form.is_valid():

@@ -51,7 +51,9 @@ from django.utils import timezone
 
 from inventory.models import Area, ProblemArea, Relationship, SessionFocus
 from risk.models import RiskAssessment, RiskEpisode
-from sessions.models import Course, Measure, TherapySession
+from sessions.initial_tasks import DUE_BY_SESSION
+from sessions.measure_schedule import is_overdue
+from sessions.models import NOTE_TASKS, Course, Measure, TherapySession
 from sessions.phases import (
     INITIAL_SESSIONS,
     RAISE_TERMINATION_BEFORE,
@@ -114,6 +116,31 @@ def _termination_not_raised(c, t: FlagThresholds) -> bool:
     due_at = c.planned_sessions - t.termination_raised_before_end
     counts_from = c.planned_sessions - RAISE_TERMINATION_BEFORE
     return (c.last_happened_number or 0) >= due_at and (c.last_raised_number or 0) < counts_from
+
+
+def _initial_tasks_open(c) -> bool:
+    """Session DUE_BY_SESSION has passed (by its number, held or missed) and an initial task
+    is not done: one of the note's, the inventory, or the formulation agreed."""
+    return (c.last_happened_number or 0) >= DUE_BY_SESSION and not (
+        c.note_tasks_done == len(NOTE_TASKS) and c.inventory_started and c.focus_agreed_on
+    )
+
+
+def _measures_overdue_since(c, t: FlagThresholds) -> datetime | None:
+    """A measure due at the latest session held was not taken there (sessions/measure_schedule.py),
+    raised once the note's grace period (the unsigned-notes threshold) has passed."""
+    assessment = {Measure.Kind.PHQ9: c.assessment_phq9, Measure.Kind.GAD7: c.assessment_gad7}
+    last = {Measure.Kind.PHQ9: c.last_phq9_number, Measure.Kind.GAD7: c.last_gad7_number}
+    every = {Measure.Kind.PHQ9: c.phq9_every, Measure.Kind.GAD7: c.gad7_every}
+    overdue = any(
+        is_overdue(
+            c.last_held_number,
+            last[kind] if last[kind] is not None else (0 if assessment[kind] is not None else None),
+            every[kind],
+        )
+        for kind in last
+    )
+    return _after(c.last_held_start, timedelta(hours=t.unsigned_note_hours)) if overdue else None
 
 
 def _gap_since(c) -> datetime | None:
@@ -204,6 +231,24 @@ FLAGS = [
         lambda c, t: _ever(c.drift_count >= t.drift_sessions),
     ),
     Flag(
+        "initial_tasks_open",
+        "Initial tasks not done",
+        "Session 4 has passed (held or missed) and a task of the initial phase is not done: "
+        "diagnosis given, sick role explained, medication considered, contract agreed, "
+        "inventory begun, formulation agreed. They belong to the course, whatever sessions "
+        "were missed.",
+        2,
+        lambda c, t: _ever(_initial_tasks_open(c)),
+    ),
+    Flag(
+        "measures_overdue",
+        "Measures overdue",
+        "A PHQ-9 or GAD-7 due at the latest session held (by the clinic's schedule) was not "
+        "recorded within {t.unsigned_note_hours} hours.",
+        1,
+        _measures_overdue_since,
+    ),
+    Flag(
         "deficits_questioned",
         "Interpersonal deficits while another area may apply",
         "Interpersonal deficits is chosen although the inventory has a deceased person or a "
@@ -246,6 +291,11 @@ SESSION_FACTS = [
     "latest_session_phq9",
     "session_phq9_count",
     "missed_twice",
+    "last_held_number",
+    "last_held_start",
+    "last_phq9_number",
+    "last_gad7_number",
+    "note_tasks_done",
 ]
 # ... and of the course itself (each from at most one row: no aggregate pass needed).
 COURSE_FACTS = [
@@ -258,12 +308,25 @@ COURSE_FACTS = [
     "focus_agreed_on",
     "deficits_chosen",
     "other_area_suggested",
+    "assessment_gad7",
+    "phq9_every",
+    "gad7_every",
+    "inventory_started",
 ]
 FACTS = SESSION_FACTS + COURSE_FACTS
 
 
 def _boolean(condition: Q) -> ExpressionWrapper:
     return ExpressionWrapper(condition, output_field=BooleanField())
+
+
+def _note_task_done(task: str) -> Q:
+    """The session's note records the task (sessions.initial_tasks.is_done: a ticked box, or
+    a text with something in it)."""
+    field = TherapySession._meta.get_field(task)
+    if isinstance(field, BooleanField):
+        return Q(**{f"sessions__{task}": True})
+    return ~Q(**{f"sessions__{task}__regex": r"^\s*$"})
 
 
 def _session_facts() -> tuple[dict, dict]:
@@ -287,6 +350,13 @@ def _session_facts() -> tuple[dict, dict]:
         "session_phq9": FilteredRelation(
             "sessions__measures", condition=Q(sessions__measures__kind=Measure.Kind.PHQ9)
         ),
+        "session_gad7": FilteredRelation(
+            "sessions__measures", condition=Q(sessions__measures__kind=Measure.Kind.GAD7)
+        ),
+        **{
+            f"{task}_count": Count("sessions", filter=attended & _note_task_done(task))
+            for task in NOTE_TASKS
+        },
         "no_show_count": Count("sessions", filter=Q(sessions__attendance=Attendance.NO_SHOW)),
         # The latest session PHQ-9 as one number, session number * 100 + total (a total is
         # at most 27), so that MAX picks the total of the highest-numbered session.
@@ -313,6 +383,18 @@ def _session_facts() -> tuple[dict, dict]:
         "last_happened_number": Max("sessions__number", filter=happened),
         "last_raised_number": Max("sessions__number", filter=Q(sessions__termination_raised=True)),
         "session_phq9_count": Count("session_phq9"),
+        "last_held_number": Max("sessions__number", filter=attended),
+        "last_held_start": Max("sessions__scheduled_start", filter=attended),
+        "last_phq9_number": Max("sessions__number", filter=Q(session_phq9__isnull=False)),
+        "last_gad7_number": Max("sessions__number", filter=Q(session_gad7__isnull=False)),
+        # How many of the note's initial tasks some held session has done.
+        "note_tasks_done": sum(
+            (
+                Case(When(**{f"{task}_count__gt": 0}, then=Value(1)), default=Value(0))
+                for task in NOTE_TASKS
+            ),
+            start=Value(0),
+        ),
         # A middle-phase session held that worked on none of the areas, or was signed
         # without saying what it worked on (a risk or crisis session is not drift).
         "drift_count": Count(
@@ -379,6 +461,10 @@ def _course_facts() -> tuple[dict, dict]:
             "problem_areas", condition=Q(problem_areas__area=Area.INTERPERSONAL_DEFICITS)
         ),
         "deficits_count": Count("deficits"),
+        "baseline_gad7": FilteredRelation(
+            "measures",
+            condition=Q(measures__kind=Measure.Kind.GAD7, measures__session__isnull=True),
+        ),
     }
     annotations = {
         # The PHQ-9 taken when the course was opened; without one, the first taken at a
@@ -389,6 +475,13 @@ def _course_facts() -> tuple[dict, dict]:
             output_field=IntegerField(),
         ),
         "assessment_phq9": Max("baseline_phq9__total"),  # None: none taken at the assessment
+        "assessment_gad7": Max("baseline_gad7__total"),
+        # The clinic's measurement schedule (one clinic per course: MAX takes its value).
+        "phq9_every": Max("patient__clinic__phq9_every_sessions"),
+        "gad7_every": Max("patient__clinic__gad7_every_sessions"),
+        "inventory_started": Exists(
+            Relationship.objects.filter(course=OuterRef("pk"), removed_at__isnull=True)
+        ),
         # The risk pathway (risk/): an open episode, a session held since it opened without
         # its own assessment, a session missed since it opened.
         "risk_open": Exists(_open_episode(OuterRef("pk"))),

@@ -94,6 +94,15 @@ class CourseFacts(models.Model):
     focus_agreed_on = models.DateField(null=True)
     deficits_chosen = models.BooleanField(db_default=False)
     other_area_suggested = models.BooleanField(db_default=False)
+    last_held_number = models.PositiveSmallIntegerField(null=True)
+    last_held_start = models.DateTimeField(null=True)
+    last_phq9_number = models.PositiveSmallIntegerField(null=True)
+    last_gad7_number = models.PositiveSmallIntegerField(null=True)
+    assessment_gad7 = models.PositiveSmallIntegerField(null=True)
+    phq9_every = models.PositiveSmallIntegerField(db_default=1)
+    gad7_every = models.PositiveSmallIntegerField(db_default=4)
+    note_tasks_done = models.PositiveSmallIntegerField(db_default=0)
+    inventory_started = models.BooleanField(db_default=False)
 
     phase_code = models.CharField(max_length=16, db_default="")
 
@@ -110,6 +119,8 @@ class CourseFacts(models.Model):
     deficits_questioned_from = models.DateTimeField(null=True)
     unsigned_notes_from = models.DateTimeField(null=True)
     gap_from = models.DateTimeField(null=True)
+    initial_tasks_open_from = models.DateTimeField(null=True)
+    measures_overdue_from = models.DateTimeField(null=True)
     # The earliest of them: the course carries a flag from then on. Derivable, but stored so
     # that "any flag" is one comparison on both databases (SQLite's MIN(a, b, ...) is NULL
     # when any is; PostgreSQL's LEAST skips NULLs).

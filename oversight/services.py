@@ -102,6 +102,10 @@ def fidelity_rate(
     return rating
 
 
+# The clinic settings the caseload's facts read (the measurement schedule).
+SCHEDULE_SETTINGS = {"phq9_every_sessions", "gad7_every_sessions"}
+
+
 @transaction.atomic
 def clinic_settings_save(
     *,
@@ -136,5 +140,6 @@ def clinic_settings_save(
             obj=thresholds,
             detail=f"flag thresholds changed: {', '.join(thresholds_changed)}",
         )
-        # Every course's stored flags were computed with the old thresholds.
+    if thresholds_changed or set(changed) & SCHEDULE_SETTINGS:
+        # Every course's stored flags were computed with the old thresholds or schedule.
         store.refresh_all(Course.objects.filter(patient__clinic=clinic))

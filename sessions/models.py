@@ -1,6 +1,7 @@
 """The IPT course: its contract, its sessions with their phase-specific notes, and the measures."""
 
 import uuid
+from collections.abc import Iterable
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -197,6 +198,7 @@ PHASE_NOTE_FIELDS = {
         "diagnosis_given",
         "sick_role_explained",
         "medication_considered",
+        "contract_agreed",
         "inventory_progress",
         "formulation_notes",
     ],
@@ -216,12 +218,23 @@ PHASE_NOTE_FIELDS = {
     ],
 }
 COMMON_NOTE_FIELDS = ["homework", "progress_note", "risk_check_note"]
+# The initial phase's tasks recorded in a note (sessions.initial_tasks): field -> the task.
+NOTE_TASKS = {
+    "diagnosis_given": "Diagnosis given",
+    "sick_role_explained": "Sick role explained",
+    "medication_considered": "Medication considered",
+    "contract_agreed": "Treatment contract agreed",
+}
 
 
-def note_fields_for(number: int, planned: int) -> list[str]:
+def note_fields_for(number: int, planned: int, catch_up: Iterable[str] = ()) -> list[str]:
     """The note fields of session `number` of `planned`: its phase's and the common ones;
-    "the end was discussed" only from session N-4 on, where it counts."""
-    fields = PHASE_NOTE_FIELDS[phase_for(number, planned)] + COMMON_NOTE_FIELDS
+    "the end was discussed" only from session N-4 on, where it counts; and first, after the
+    initial phase, the initial tasks in `catch_up` (those no held session has done yet)."""
+    phase = phase_for(number, planned)
+    fields = PHASE_NOTE_FIELDS[phase] + COMMON_NOTE_FIELDS
+    if phase != Phase.INITIAL:
+        fields = [name for name in NOTE_TASKS if name in set(catch_up)] + fields
     if should_raise_termination(number, planned):
         return fields
     return [name for name in fields if name != "termination_raised"]
@@ -277,6 +290,12 @@ class TherapySession(models.Model):
     diagnosis_given = models.BooleanField("diagnosis given to the patient", default=False)
     sick_role_explained = models.BooleanField("sick role explained", default=False)
     medication_considered = limited_text(TEXT, "medication considered", blank=True)
+    contract_agreed = models.BooleanField(
+        "treatment contract agreed with the patient",
+        default=False,
+        help_text="The number of sessions, their length and frequency, and what happens if one "
+        "is missed.",
+    )
     inventory_progress = limited_text(TEXT, "interpersonal inventory progress", blank=True)
     formulation_notes = limited_text(TEXT, "formulation", blank=True)
     # Middle phase
@@ -302,7 +321,18 @@ class TherapySession(models.Model):
         help_text="Required before signing when PHQ-9 item 9 is above 0.",
     )
 
+    # Who held the session (the course's therapist when its attendance was recorded) and who
+    # wrote its note (the first to save it): after a caseload handover, neither is the
+    # course's therapist, and the record says so.
+    held_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note_author = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     signed_at = models.DateTimeField(null=True, blank=True)
+    # The author, or a colleague who took the course over and countersigned the author's note
+    # (is_countersigned): the note keeps its author either way.
     signed_by = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -345,6 +375,15 @@ class TherapySession(models.Model):
     @property
     def is_signed(self) -> bool:
         return self.signed_at is not None
+
+    @property
+    def is_countersigned(self) -> bool:
+        """Signed by someone other than the note's author: reviewed and countersigned."""
+        return self.is_signed and self.note_author_id not in (None, self.signed_by_id)
+
+    def signs_as_author(self, user: User) -> bool:
+        """Whether `user` signing now signs their own note (else: countersigns another's)."""
+        return self.note_author_id in (None, user.pk)
 
     @property
     def treating_therapist_id(self) -> int:  # for access.is_treating and may_edit

@@ -17,7 +17,8 @@ from django.shortcuts import get_object_or_404
 from ipt_clinic.accounts.access import clinical_owner_ids, editable_owner_ids, roster_clinic_id
 from patients.models import Patient
 
-from .models import Course, Measure, PrivateNote, Reminder, TherapySession
+from .initial_tasks import outstanding_note_tasks
+from .models import Course, Measure, PrivateNote, Reminder, TherapySession, note_fields_for
 
 
 def courses_for(user) -> QuerySet[Course]:
@@ -81,7 +82,13 @@ def sessions_editable_by(user) -> QuerySet[TherapySession]:
 
 def _session_with_course(sessions: QuerySet[TherapySession]) -> QuerySet[TherapySession]:
     return sessions.select_related(
-        "course", "course__patient", "course__patient__clinic", "course__therapist", "signed_by"
+        "course",
+        "course__patient",
+        "course__patient__clinic",
+        "course__therapist",
+        "signed_by",
+        "held_by",
+        "note_author",
     )
 
 
@@ -98,6 +105,18 @@ def private_note_of(user, session: TherapySession) -> PrivateNote | None:
 
 def session_measures(session: TherapySession) -> dict[str, Measure]:
     return {m.kind: m for m in Measure.objects.filter(session=session)}
+
+
+def course_measures(course: Course) -> list[Measure]:
+    """Every measure of the course with its session (None: taken at the assessment)."""
+    return list(Measure.objects.filter(course=course).select_related("session"))
+
+
+def note_fields_of(session: TherapySession) -> list[str]:
+    """The fields of this session's note: its phase's, and the initial tasks no other held
+    session has done yet (sessions.initial_tasks)."""
+    planned = session.course.planned_sessions
+    return note_fields_for(min(session.number, planned), planned, outstanding_note_tasks(session))
 
 
 def phq9_of(course: Course) -> list[Measure]:

@@ -12,7 +12,7 @@ from ipt_clinic.accounts.models import User
 from ipt_clinic.versions import EditVersion, check_current, locked_current, locked_one
 from patients.models import Patient
 
-from . import reminders
+from . import measure_schedule, reminders
 from .models import (
     Amendment,
     Course,
@@ -414,6 +414,8 @@ def session_record_attendance(
     session.actual_minutes = actual_minutes if attendance == Attendance.ATTENDED else None
     session.cancelled_by = cancelled_by if attendance == Attendance.CANCELLED else ""
     session.cancellation_reason = cancellation_reason if attendance == Attendance.CANCELLED else ""
+    # Who held it: the course's therapist now (a later handover does not rewrite it).
+    session.held_by_id = session.course.therapist_id if attendance == Attendance.ATTENDED else None
     session.full_clean()
     session.save()
     if attendance != Attendance.SCHEDULED:
@@ -449,6 +451,8 @@ def session_note_save(
     check_current(session, based_on)
     for name, value in fields.items():
         setattr(session, name, value)
+    if session.note_author_id is None:
+        session.note_author = by  # the first to write it; a later editor is in the audit
     session.full_clean()
     session.save()
     course_audit(by, Action.UPDATE, session, session.course, detail="note")
@@ -466,22 +470,39 @@ def sign_problems(session: TherapySession) -> list[str]:
     if not session.progress_note.strip():
         problems.append("Write the progress note before signing.")
     if session.attendance == Attendance.ATTENDED:
+        phq9s = Measure.objects.phq9().filter(course_id=session.course_id).select_related("session")
+        if measure_schedule.baseline_missing(session, list(phq9s)):
+            problems.append(
+                "Record the baseline PHQ-9 before signing: none was taken at the assessment "
+                "or at a session up to this one."
+            )
         problems += hooks.sign_checks.problems(session)
     return problems
 
 
 @transaction.atomic
-def session_sign(*, by: User, session: TherapySession) -> TherapySession:
+def session_sign(*, by: User, session: TherapySession, countersign: bool = False) -> TherapySession:
+    """Sign the note: its author signs it as their own; anyone else who may sign it (the
+    therapist who took the course over) only as "reviewed and countersigned", saying so
+    (`countersign`), and the note keeps its author."""
     session = _locked(session)
     if session.is_signed:
         raise ValidationError("This note is already signed.")
     problems = sign_problems(session)
     if problems:
         raise ValidationError(problems)
+    countersigning = not session.signs_as_author(by)
+    if countersigning and not countersign:
+        raise ValidationError(
+            f"This note was written by {session.note_author.full_name}: read it, then sign it "
+            "as reviewed and countersigned."
+        )
     session.signed_at = timezone.now()
     session.signed_by = by
     session.save(update_fields=["signed_at", "signed_by", "updated_at"])
-    course_audit(by, Action.SIGN, session, session.course)
+    course_audit(
+        by, Action.SIGN, session, session.course, detail="countersigned" if countersigning else ""
+    )
     course_changed(session.course)
     return session
 

@@ -27,14 +27,17 @@ from .forms import (
     RescheduleForm,
     note_form_class,
 )
-from .models import Measure, PrivateNote, note_fields_for
+from .measure_schedule import due_at
+from .models import NOTE_TASKS, Measure, PrivateNote
 from .outcomes import course_outcome
-from .phases import contract_change_warnings, should_raise_termination, termination_discussed
+from .phases import Phase, contract_change_warnings, should_raise_termination, termination_discussed
 from .progress import progress_of
 from .scheduling import local_datetime
 from .selectors import (
     course_get_for,
     course_get_for_page,
+    course_measures,
+    note_fields_of,
     private_note_of,
     session_get_for,
     session_measures,
@@ -226,6 +229,13 @@ def _prompt_termination(session) -> bool:
     )
 
 
+def _catch_up(session, note_fields: list[str]) -> list[str]:
+    """The initial tasks a note after the initial phase asks for again."""
+    if session.phase == Phase.INITIAL:
+        return []
+    return [label for task, label in NOTE_TASKS.items() if task in note_fields]
+
+
 @role_required(*CLINICAL_ROLES)
 def session_detail(request, pk: int):
     return session_page(request, session_get_for(request.user, pk))
@@ -238,7 +248,8 @@ def session_page(request, session, *, status: int = 200):
     is_author = is_treating(request.user, course)
     measures = session_measures(session)
     phase = session.phase
-    note_fields = note_fields_for(session.number, course.planned_sessions)
+    note_fields = note_fields_of(session)
+    all_measures = course_measures(course)
     private = private_note_of(request.user, session) if is_author else None
     return render(
         request,
@@ -253,6 +264,8 @@ def session_page(request, session, *, status: int = 200):
             "measures": measures,
             "amendments": session.amendments.select_related("author"),
             "sign_problems": services.sign_problems(session),
+            "due": due_at(session, all_measures) if session.attendance != "cancelled" else [],
+            "catch_up": _catch_up(session, note_fields),
             "can_edit": is_author and course.is_open,
             "is_author": is_author,
             "private_form": form_or_rejected(
@@ -361,7 +374,7 @@ def session_note(request, pk: int):
         messages.info(request, "This note is signed: it changes only by an amendment.")
         return redirect("sessions:session_amend", pk=session.pk)
     phase = session.phase
-    form_class = note_form_class(note_fields_for(session.number, session.course.planned_sessions))
+    form_class = note_form_class(note_fields_of(session))
     form = form_class(request.POST or None, instance=session)
     if request.method == "POST" and form.is_valid():
         try:
@@ -387,6 +400,7 @@ def session_note(request, pk: int):
             "phase": phase,
             "measures": session_measures(session),
             "prompt_termination": _prompt_termination(session),
+            "catch_up": _catch_up(session, list(form.fields)),
         },
     )
 
@@ -422,12 +436,19 @@ def session_private_note(request, pk: int):
 def session_sign(request, pk: int):
     session = session_get_for(request.user, pk, for_edit=True)
     try:
-        services.session_sign(by=request.user, session=session)
+        signed = services.session_sign(
+            by=request.user, session=session, countersign=request.POST.get("countersign") == "1"
+        )
     except ValidationError as error:
         for problem in error.messages:
             messages.error(request, problem)
     else:
-        messages.success(request, "Note signed. From now on it changes only by amendment.")
+        messages.success(
+            request,
+            "Note countersigned; it keeps its author. From now on it changes only by amendment."
+            if signed.is_countersigned
+            else "Note signed. From now on it changes only by amendment.",
+        )
     return redirect("sessions:session", pk=session.pk)
 
 

@@ -11,9 +11,9 @@ from .models import AuditEvent, Clinic, Supervision, User
 class ClinicAdmin(admin.ModelAdmin):
     list_display = ["name", "timezone", "default_session_minutes", "reminder_lead_hours"]
     search_fields = ["name"]
-    # The clinic's admins set these in the app (clinic settings): free text, and a member of
-    # staff of that clinic only.
-    exclude = ["crisis_lines", "duty_clinician"]
+    # The clinic's admins set these in the app (clinic settings): free text, a member of
+    # staff of that clinic only, and a schedule whose change recomputes the caseload flags.
+    exclude = ["crisis_lines", "duty_clinician", "phq9_every_sessions", "gad7_every_sessions"]
 
 
 class StaffCreationForm(BaseUserCreationForm):

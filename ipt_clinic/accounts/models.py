@@ -81,11 +81,30 @@ class Clinic(models.Model):
         related_name="+",
         help_text="Alerted to a patient at risk when their therapist has no supervisor.",
     )
+    # The measurement schedule (sessions/measure_schedule.py): each measure every so many sessions,
+    # never less often than every 4th.
+    phq9_every_sessions = models.PositiveSmallIntegerField(
+        "PHQ-9 every … sessions",
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(4)],
+        help_text="1: at every session (recommended: item 9 asks about self-harm).",
+    )
+    gad7_every_sessions = models.PositiveSmallIntegerField(
+        "GAD-7 every … sessions",
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(4)],
+        help_text="At least every 4th session.",
+    )
     created_at = models.DateTimeField(default=now, editable=False)
 
     class Meta:
         ordering = ["name"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(phq9_every_sessions__gte=1, phq9_every_sessions__lte=4)
+                & Q(gad7_every_sessions__gte=1, gad7_every_sessions__lte=4),
+                name="clinic_measures_every_1_to_4",
+            ),
             models.CheckConstraint(
                 condition=Q(default_session_minutes__gte=15, default_session_minutes__lte=120),
                 name="clinic_session_minutes_range",

@@ -6,7 +6,7 @@ from functools import cache
 from pathlib import Path
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Fieldset, Layout, Row, Submit
+from crispy_forms.layout import HTML, Column, Fieldset, Layout, Row, Submit
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
@@ -73,6 +73,8 @@ class ClinicSettingsForm(VersionedForm):
             "session_idle_minutes",
             "crisis_lines",
             "duty_clinician",
+            "phq9_every_sessions",
+            "gad7_every_sessions",
         ]
         widgets = {"crisis_lines": forms.Textarea(attrs={"rows": 3})}
         labels = {
@@ -85,6 +87,8 @@ class ClinicSettingsForm(VersionedForm):
             "require_two_factor": "Require two-factor sign-in for every member of staff",
             "session_idle_minutes": "Sign out after this many minutes without activity (5 to 15)",
             "duty_clinician": "Duty clinician",
+            "phq9_every_sessions": "PHQ-9 every … sessions (1 to 4)",
+            "gad7_every_sessions": "GAD-7 every … sessions (1 to 4)",
         }
         help_texts = {
             "default_session_minutes": "Offered when a therapist opens a course.",
@@ -123,6 +127,15 @@ class ClinicSettingsForm(VersionedForm):
                 "Sessions and reminders",
                 "default_session_minutes",
                 Row(Column("reminder_lead_hours"), Column("second_reminder_lead_hours")),
+            ),
+            Fieldset(
+                "Measures",
+                HTML(
+                    '<p class="small text-body-secondary">A baseline is taken at the assessment '
+                    "or the first session; then each measure is due every so many sessions "
+                    "(a missed session moves it to the next one held).</p>"
+                ),
+                Row(Column("phq9_every_sessions"), Column("gad7_every_sessions")),
             ),
             Fieldset("Risk", "duty_clinician", "crisis_lines"),
             Fieldset("Sign-in security", "require_two_factor", "session_idle_minutes"),

@@ -259,3 +259,103 @@ def test_a_termination_review_waits_for_the_termination_phase_and_a_sensible_dat
         )
     services.termination_review_save(by=actor, review=review())
     assert TerminationReview.objects.filter(course=course).exists()
+
+
+# (the course's areas, secondary ratings given) -> the review is saved?
+IPOS_CASES = [
+    (["role_transition"], None, True),
+    (["role_transition"], (3, 4), False),  # no secondary area to rate
+    (["role_transition", "interpersonal_deficits"], None, False),  # the secondary unrated
+    (["role_transition", "interpersonal_deficits"], (3, None), False),  # half rated
+    (["role_transition", "interpersonal_deficits"], (2, 4), True),
+]
+
+
+@pytest.mark.parametrize(("areas", "secondary", "saved"), IPOS_CASES)
+def test_each_problem_area_is_rated_on_its_own(patient, therapist, areas, secondary, saved):
+    """Error 7: IPOS was rated once per course, so a secondary area was never rated."""
+    course = open_course(patient, start=timezone.localdate() - timedelta(weeks=11))
+    attend(course.sessions.get(number=10))
+    for rank, area in enumerate(areas, 1):
+        ProblemArea.objects.create(course=course, area=area, rank=rank)
+    patient_rating, therapist_rating = secondary or (None, None)
+    review = TerminationReview(
+        course=course,
+        gains_reviewed="g",
+        feelings_about_ending="f",
+        ipos_patient=4,
+        ipos_therapist=3,
+        secondary_ipos_patient=patient_rating,
+        secondary_ipos_therapist=therapist_rating,
+        warning_symptoms="w",
+        relapse_plan="r",
+        maintenance="none",
+    )
+    if saved:
+        services.termination_review_save(by=therapist, review=review)
+        assert TerminationReview.objects.get(course=course).secondary_ipos_patient == (
+            patient_rating
+        )
+    else:
+        with pytest.raises(ValidationError):
+            services.termination_review_save(by=therapist, review=review)
+
+
+def test_the_review_form_names_each_area_and_the_summary_prints_both(
+    client_for, patient, therapist
+):
+    from django.urls import reverse
+
+    course = open_course(patient, start=timezone.localdate() - timedelta(weeks=11))
+    attend(course.sessions.get(number=10))
+    ProblemArea.objects.create(course=course, area="role_transition", rank=1)
+    client = client_for(therapist)
+    url = reverse("inventory:termination_review", args=[course.pk])
+    page = client.get(url).content.decode()
+    assert "Role transition (primary): resolved, rated by the patient" in page
+    assert "secondary_ipos_patient" not in page
+    ProblemArea.objects.create(course=course, area="interpersonal_deficits", rank=2)
+    page = client.get(url).content.decode()
+    assert "Interpersonal deficits (secondary): resolved, rated by the therapist" in page
+    data = {
+        "reviewed_on": timezone.localdate().isoformat(),
+        "gains_reviewed": "g",
+        "feelings_about_ending": "f",
+        "ipos_patient": "4",
+        "ipos_therapist": "3",
+        "warning_symptoms": "w",
+        "relapse_plan": "r",
+        "maintenance": "none",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 200  # the secondary area is not rated yet
+    assert "This field is required." in response.content.decode()
+    response = client.post(
+        url, {**data, "secondary_ipos_patient": "2", "secondary_ipos_therapist": "5"}
+    )
+    assert response.status_code == 302
+    summary = client.get(reverse("inventory:course_summary", args=[course.pk])).content.decode()
+    assert "Secondary area resolved (IPOS)" in summary and "therapist 5/5" in summary
+
+
+def test_the_database_keeps_secondary_ratings_paired_and_in_1_to_5(course, therapist):
+    from django.db import IntegrityError, transaction
+
+    base = {
+        "course": course,
+        "gains_reviewed": "g",
+        "feelings_about_ending": "f",
+        "ipos_patient": 4,
+        "ipos_therapist": 3,
+        "warning_symptoms": "w",
+        "relapse_plan": "r",
+        "maintenance": "none",
+        "recorded_by": therapist,
+    }
+    for patient_rating, therapist_rating in ((3, None), (None, 3), (0, 3), (3, 6)):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            TerminationReview.objects.create(
+                **base,
+                secondary_ipos_patient=patient_rating,
+                secondary_ipos_therapist=therapist_rating,
+            )

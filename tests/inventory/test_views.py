@@ -224,7 +224,11 @@ class TestFocusBeforeSigning:
     def middle_session(self, patient, therapist):
         from tests.conftest import open_course
 
-        course = open_course(patient, start=timezone.localdate() - timedelta(weeks=6))
+        course = open_course(
+            patient,
+            start=timezone.localdate() - timedelta(weeks=6),
+            baseline={"phq9": {f"item_{n}": 2 for n in range(1, 10)}},
+        )
         session = course.sessions.get(number=5)
         attend(session)
         session_services.session_note_save(

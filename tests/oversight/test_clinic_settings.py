@@ -25,6 +25,8 @@ def valid(**changes) -> dict:
         "contact_email": "desk@clinic.test",
         "require_two_factor": "",
         "session_idle_minutes": "10",
+        "phq9_every_sessions": "1",
+        "gad7_every_sessions": "4",
         "flags-problem_area_by_session": "5",
         "flags-min_improvement_percent": "25",
         "flags-drift_sessions": "2",
@@ -125,3 +127,31 @@ def test_time_zones_offered_are_the_current_names_and_the_clinics_own(tmp_path, 
         assert "Asia/Calcutta" in kept  # a clinic already on an old alias keeps it
     finally:
         clinic_forms._zone_names.cache_clear()
+
+
+# The measurement schedule: each measure every 1 to 4 sessions (IPT certification asks for
+# both at least every 4th), in the form and in the database.
+@pytest.mark.parametrize(
+    ("phq9", "gad7", "saved"),
+    [("1", "4", True), ("4", "1", True), ("2", "2", True), ("0", "4", False),
+     ("1", "5", False), ("5", "4", False), ("", "4", False), ("1", "-1", False)],
+)  # fmt: skip
+def test_the_measurement_schedule_stays_within_every_4_sessions(
+    admin_client, clinic, phq9, gad7, saved
+):
+    response = admin_client.post(URL, valid(phq9_every_sessions=phq9, gad7_every_sessions=gad7))
+    assert (response.status_code == 302) == saved
+    clinic.refresh_from_db()
+    expected = (int(phq9), int(gad7)) if saved else (1, 4)
+    assert (clinic.phq9_every_sessions, clinic.gad7_every_sessions) == expected
+
+
+def test_the_database_refuses_a_schedule_past_every_4_sessions(clinic):
+    from django.db import IntegrityError, transaction
+
+    from ipt_clinic.accounts.models import Clinic
+
+    for field in ("phq9_every_sessions", "gad7_every_sessions"):
+        for value in (0, 5):
+            with pytest.raises(IntegrityError), transaction.atomic():
+                Clinic.objects.filter(pk=clinic.pk).update(**{field: value})

@@ -70,7 +70,23 @@ def new_course(therapist):
 
 
 def test_a_fresh_course_has_no_flags(new_course):
-    assert flags_of(new_course(weeks=1, held_up_to=1)) == set()
+    course = new_course(weeks=1, held_up_to=1)
+    phq9(course, 1, 12)
+    gad7(course, 1)
+    assert flags_of(course) == set()
+
+
+def gad7(course, number, total=7):
+    session = course.sessions.get(number=number) if number else None
+    items = [min(3, max(0, total - 3 * i)) for i in range(7)]
+    Measure.objects.create(
+        course=course,
+        session=session,
+        kind="gad7",
+        recorded_by=course.therapist,
+        **{f"item_{n}": v for n, v in enumerate(items, 1)},
+        administered_on=timezone.localdate(),
+    )
 
 
 def _assessed(course, number):
@@ -352,3 +368,120 @@ def test_every_flag_has_a_test():
     tested = {name[len("test_") :] for name in globals() if name.startswith("test_")}
     for flag in FLAGS:
         assert any(name.startswith(flag.code) for name in tested), flag.code
+
+
+TASKS_DONE = {
+    "diagnosis_given": True,
+    "sick_role_explained": True,
+    "medication_considered": "Not for now.",
+    "contract_agreed": True,
+}
+# (held, missed, the session whose note records the tasks, the task left undone) -> raised?
+INITIAL_TASKS = [
+    ([1, 2, 3], [], None, None, False),  # session 4 has not passed yet
+    ([1, 2, 3, 4], [], None, None, True),  # nothing done by session 4
+    ([1, 2, 3, 4], [], 2, None, False),  # all done, at session 2
+    ([1, 2, 3, 4], [], 2, "diagnosis_given", True),
+    ([1, 2, 3, 4], [], 2, "sick_role_explained", True),
+    ([1, 2, 3, 4], [], 2, "medication_considered", True),  # only blanks typed
+    ([1, 2, 3, 4], [], 2, "contract_agreed", True),
+    ([1, 2, 3, 4], [], 2, "inventory", True),
+    ([1, 2, 3, 4], [], 2, "formulation", True),
+    ([4], [1, 2, 3], 4, None, False),  # sessions 1-3 missed, all done at session 4
+    ([4], [1, 2, 3], None, None, True),  # sessions 1-3 missed, not caught up at 4
+    ([], [1, 2, 3, 4], None, None, True),  # session 4 missed: it has passed all the same
+    ([1, 2, 3], [4], 3, None, False),
+    ([1, 2, 3, 4, 5, 6], [], 6, None, False),  # late, but done now
+]
+
+
+@pytest.mark.parametrize(("attended", "missed", "done_at", "left", "raised"), INITIAL_TASKS)
+def test_initial_tasks_open_by_session_4(new_course, attended, missed, done_at, left, raised):
+    """Error 6: the initial tasks belong to the course, whichever session does them."""
+    course = new_course(weeks=7)
+    if attended:
+        held(course, *attended)
+    if missed:
+        held(course, *missed, attendance="no_show")
+    if done_at:
+        fields = {**TASKS_DONE}
+        if left in fields:
+            fields[left] = "   " if left == "medication_considered" else False
+        TherapySession.objects.filter(course=course, number=done_at).update(**fields)
+        if left != "inventory":
+            Relationship.objects.create(course=course, name="S", relation="partner")
+        if left != "formulation":
+            Formulation.objects.create(course=course, text="x", agreed_on=timezone.localdate())
+    assert ("initial_tasks_open" in flags_of(course)) == raised
+
+
+def test_initial_tasks_recorded_in_a_missed_sessions_note_do_not_count(new_course):
+    course = new_course(weeks=7)
+    held(course, 1, 2, 3, 4)
+    held(course, 5, attendance="no_show")
+    TherapySession.objects.filter(course=course, number=5).update(**TASKS_DONE)
+    Relationship.objects.create(course=course, name="S", relation="partner")
+    Formulation.objects.create(course=course, text="x", agreed_on=timezone.localdate())
+    assert "initial_tasks_open" in flags_of(course)
+
+
+def _schedule(course, phq9_every, gad7_every):
+    from ipt_clinic.accounts.models import Clinic
+
+    Clinic.objects.filter(pk=course.patient.clinic_id).update(
+        phq9_every_sessions=phq9_every, gad7_every_sessions=gad7_every
+    )
+
+
+# (PHQ-9 every, GAD-7 every, held, missed, PHQ-9 taken at, GAD-7 taken at; 0 = at the
+# assessment) -> raised?
+MEASURES = [
+    (1, 4, [], [], [], [], False),  # nothing held yet
+    (1, 4, [1], [], [1], [1], False),
+    (1, 4, [1], [], [], [1], True),  # no PHQ-9 at all
+    (1, 4, [1], [], [1], [], True),  # no GAD-7 at all, not even a baseline
+    (1, 4, [1], [], [0], [0], True),  # a baseline at the assessment; PHQ-9 due at session 1
+    (1, 4, [1, 2], [], [1], [1], True),  # PHQ-9 not taken at session 2
+    (1, 4, [1, 2, 3, 4], [], [1, 2, 3, 4], [1], False),  # GAD-7 next due at session 5
+    (1, 4, [1, 2, 3, 4], [], [0, 1, 2, 3, 4], [0], True),  # from the assessment: due at 4
+    (1, 4, [1, 2, 3, 4, 5], [], [1, 2, 3, 4, 5], [1], True),  # due at 5, not taken
+    (1, 4, [1, 2, 3, 4, 5], [], [1, 2, 3, 4, 5], [1, 5], False),
+    (1, 4, [1, 2, 3, 5], [4], [1, 2, 3, 5], [1], True),  # counted by number: 4 missed
+    (1, 4, [1, 2, 3], [4], [1, 2, 3], [1], False),  # a missed session takes no measure
+    (2, 4, [1, 2], [], [1], [1], False),  # PHQ-9 every 2nd: next due at 3
+    (2, 4, [1, 2, 3], [], [1], [1], True),
+    (1, 1, [1, 2], [], [1, 2], [1], True),  # GAD-7 at every session
+    (4, 4, [1, 2, 3, 4], [], [1], [1], False),
+    (4, 4, [1, 2, 3, 4, 5], [], [1], [1], True),
+]
+
+
+@pytest.mark.parametrize(
+    ("phq9_every", "gad7_every", "attended", "missed", "phq9_at", "gad7_at", "raised"), MEASURES
+)
+def test_measures_overdue(
+    new_course, phq9_every, gad7_every, attended, missed, phq9_at, gad7_at, raised
+):
+    course = new_course(weeks=7)
+    _schedule(course, phq9_every, gad7_every)
+    if attended:
+        held(course, *attended)
+    if missed:
+        held(course, *missed, attendance="no_show")
+    for number in phq9_at:
+        phq9(course, number, 12)
+    for number in gad7_at:
+        gad7(course, number)
+    assert ("measures_overdue" in flags_of(course)) == raised
+
+
+def test_measures_overdue_waits_for_the_notes_grace_period(new_course):
+    """The therapist has the unsigned-notes threshold (48 hours by default) to enter the
+    measures of a session just held."""
+    course = new_course(weeks=7)
+    held(course, 1)
+    session = course.sessions.get(number=1)
+    for hours_ago, raised in ((1, False), (47, False), (49, True)):
+        session.scheduled_start = timezone.now() - timedelta(hours=hours_ago)
+        session.save(update_fields=["scheduled_start"])
+        assert ("measures_overdue" in flags_of(course)) == raised

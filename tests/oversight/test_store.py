@@ -125,6 +125,19 @@ def _thresholds(course):
     )
 
 
+def _schedule(course):
+    clinic = course.patient.clinic
+    clinic.gad7_every_sessions = 2
+    admin = User.objects.filter(clinic=clinic, is_clinic_admin=True).first()
+    oversight_services.clinic_settings_save(
+        by=admin,
+        clinic=clinic,
+        thresholds=FlagThresholds.for_clinic(clinic.pk),
+        changed=["gad7_every_sessions"],
+        thresholds_changed=[],
+    )
+
+
 today = timezone.localdate
 # Every service that changes what the facts read: the tables it writes among them, what
 # must be in place first, and the change. Each changes at least one stored fact.
@@ -213,6 +226,12 @@ CHANGES = {
         ),
     ),
     "flag thresholds changed": (set(), None, _thresholds),
+    "measurement schedule changed": ({"accounts_clinic"}, None, _schedule),
+    "initial task recorded in a note": (
+        {"therapy_sessions_therapysession"},
+        _attended,
+        lambda c: _note(c, sick_role_explained=True),
+    ),
 }
 
 

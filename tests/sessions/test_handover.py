@@ -151,3 +151,86 @@ def test_handover_page_queries_do_not_grow_with_the_caseload(
         make_patient(therapist)
     assert queries_for(admin, url) == few
     assert Patient.objects.filter(therapist=therapist).count() == 12
+
+
+class TestAuthorshipStaysTrue:
+    """After a handover, a draft written by the previous therapist keeps its author and who
+    held the session; the new therapist countersigns it, never signs it as their own."""
+
+    def _drafted(self, course):
+        from sessions import services
+        from tests.conftest import attend
+
+        session = attend(course.sessions.get(number=1))
+        services.session_note_save(
+            by=course.therapist, session=session, fields={"progress_note": "Written by Ann."}
+        )
+        return session
+
+    def test_the_new_therapist_countersigns_and_the_note_keeps_its_author(
+        self, client_for, clinic_admin, therapist, colleague, course
+    ):
+        from django.core.exceptions import ValidationError
+
+        from sessions import services
+
+        session = self._drafted(course)
+        handover(client_for(clinic_admin), therapist, colleague, courses=[course])
+        session.refresh_from_db()
+        # The new therapist edits the draft: it is still the first author's note.
+        services.session_note_save(
+            by=colleague, session=session, fields={"progress_note": "Written by Ann. Read."}
+        )
+        session.refresh_from_db()
+        assert (session.held_by, session.note_author) == (therapist, therapist)
+
+        page = client_for(colleague).get(reverse("sessions:session", args=[session.pk]))
+        text = page.content.decode()
+        assert f"Session held by {therapist.full_name}" in text
+        assert f"note written by {therapist.full_name}" in text
+        assert "Review and countersign" in text and ">Sign the note<" not in text
+
+        # Signing it as their own is refused, by the service too.
+        try:
+            services.session_sign(by=colleague, session=session)
+        except ValidationError as error:
+            assert "countersigned" in error.messages[0]
+        else:
+            raise AssertionError("a colleague signed another's note as their own")
+        session.refresh_from_db()
+        assert not session.is_signed
+
+        response = client_for(colleague).post(
+            reverse("sessions:session_sign", args=[session.pk]), {"countersign": "1"}
+        )
+        assert response.status_code == 302
+        session.refresh_from_db()
+        assert session.signed_by == colleague and session.note_author == therapist
+        assert session.is_countersigned
+        assert AuditEvent.objects.filter(
+            action="sign", object_id=str(session.pk), detail="countersigned"
+        ).exists()
+        page = client_for(colleague).get(reverse("sessions:session", args=[session.pk]))
+        assert f"reviewed and countersigned by {colleague.full_name}" in page.content.decode()
+
+    def test_the_author_signs_as_their_own(self, client_for, therapist, course):
+        session = self._drafted(course)
+        response = client_for(therapist).post(reverse("sessions:session_sign", args=[session.pk]))
+        assert response.status_code == 302
+        session.refresh_from_db()
+        assert session.signed_by == therapist and not session.is_countersigned
+
+    def test_a_note_first_written_after_the_handover_is_the_new_therapists(
+        self, client_for, clinic_admin, therapist, colleague, course
+    ):
+        from sessions import services
+        from tests.conftest import attend
+
+        session = attend(course.sessions.get(number=1))
+        handover(client_for(clinic_admin), therapist, colleague, courses=[course])
+        session.refresh_from_db()
+        services.session_note_save(by=colleague, session=session, fields={"progress_note": "B."})
+        services.session_sign(by=colleague, session=session)
+        session.refresh_from_db()
+        assert session.held_by == therapist and session.note_author == colleague
+        assert not session.is_countersigned

@@ -8,7 +8,7 @@ from django.utils import timezone
 from ipt_clinic.accounts.models import AuditEvent
 from sessions import services
 from sessions.models import Course, Measure
-from tests.conftest import attend, make_patient, open_course
+from tests.conftest import attend, make_patient, miss, open_course
 
 
 def phq9_post(answers, difficulty="1"):
@@ -172,8 +172,18 @@ def test_a_time_skipped_by_the_clocks_going_forward_is_refused(client_for, thera
     assert session.scheduled_start == before
 
 
+INITIAL_TASKS_DONE = {
+    "diagnosis_given": True,
+    "sick_role_explained": True,
+    "medication_considered": "Not needed for now.",
+    "contract_agreed": True,
+}
+
+
 def test_phase_specific_note_form(client_for, therapist, patient):
     course = open_course(patient, start=timezone.localdate() - timedelta(weeks=5))
+    first = attend(course.sessions.get(number=1))
+    services.session_note_save(by=therapist, session=first, fields=INITIAL_TASKS_DONE)
     client = client_for(therapist)
     initial = client.get(
         reverse("sessions:session_note", args=[course.sessions.get(number=1).pk])
@@ -187,6 +197,37 @@ def test_phase_specific_note_form(client_for, therapist, patient):
     assert "Sick role explained" in initial and "Techniques used" not in initial
     assert "communication analysis" in middle and "Relapse plan" not in middle
     assert "Relapse plan" in termination and "Sick role" not in termination
+
+
+def test_initial_tasks_follow_missed_sessions_into_later_notes(client_for, therapist, patient):
+    """Error 6: with sessions 1-3 missed, session 4 is in the middle phase by number; the
+    diagnosis, sick role, medication and contract must still be asked for, until a held
+    session records them."""
+    course = open_course(patient, start=timezone.localdate() - timedelta(weeks=6))
+    for number in (1, 2, 3):
+        miss(course.sessions.get(number=number))
+    fourth, fifth = (attend(course.sessions.get(number=n)) for n in (4, 5))
+    client = client_for(therapist)
+    page = client.get(reverse("sessions:session_note", args=[fourth.pk])).content.decode()
+    for label in ("Diagnosis given to the patient", "Sick role explained", "Medication considered",
+                  "Treatment contract agreed with the patient"):  # fmt: skip
+        assert label in page
+    assert "Still to do from the initial phase" in page
+    assert "communication analysis" in page  # and the middle phase's own fields
+    # Session 4 records two of them; session 5 asks only for the two left.
+    services.session_note_save(
+        by=therapist, session=fourth, fields={"diagnosis_given": True, "contract_agreed": True}
+    )
+    page = client.get(reverse("sessions:session_note", args=[fifth.pk])).content.decode()
+    assert "Sick role explained" in page and "Medication considered" in page
+    assert "Diagnosis given" not in page and "Treatment contract agreed" not in page
+    # Session 4's own note keeps showing what it recorded (it can still be unticked).
+    page = client.get(reverse("sessions:session_note", args=[fourth.pk])).content.decode()
+    assert "Diagnosis given to the patient" in page
+    # The course page's checklist says where each was done.
+    page = client.get(reverse("sessions:course", args=[course.pk])).content.decode()
+    assert "Initial tasks: 4 to do" in page  # sick role, medication, inventory, formulation
+    assert "(session 4)" in page
 
 
 class TestSupervisorReadsTheRecord:
@@ -368,10 +409,10 @@ def test_course_page_queries_are_constant(client_for, therapist, patient, querie
         )
         if session.number in (1, 16):
             counts.append(queries_for(client, url))
-    # The course, its sessions and measures, and the panels of inventory, supervision, risk
-    # (its banner, history, assessments and alerts: 5) and reminders: the same count with 1
-    # and with 16 sessions held.
-    assert counts[0] == counts[1] <= 26
+    # The course, its sessions and measures, and the panels of inventory (with the initial
+    # tasks' checklist), supervision, risk (its banner, history, assessments and alerts: 5)
+    # and reminders: the same count with 1 and with 16 sessions held.
+    assert counts[0] == counts[1] <= 27
 
 
 def test_therapist_home_queries_are_constant(client_for, therapist, queries_for):
@@ -517,3 +558,28 @@ def test_a_longer_contract_warns_that_an_early_discussion_no_longer_counts(
         follow=True,
     )
     assert "no longer counts with 16 sessions" in response.content.decode()
+
+
+def test_session_2_is_not_signed_without_a_baseline_and_the_page_says_what_is_due(
+    client_for, therapist, patient
+):
+    course = open_course(patient, start=timezone.localdate() - timedelta(weeks=5))
+    first, second = (attend(course.sessions.get(number=n)) for n in (1, 2))
+    for session in (first, second):
+        services.session_note_save(by=therapist, session=session, fields={"progress_note": "N."})
+    client = client_for(therapist)
+    services.session_sign(by=therapist, session=first)  # session 1 may come before it
+    page = client.get(reverse("sessions:session", args=[second.pk])).content.decode()
+    assert "Record the baseline PHQ-9 before signing" in page
+    assert "PHQ-9 due" in page and "GAD-7 due" in page  # never taken: both due
+    refused = client.post(reverse("sessions:session_sign", args=[second.pk]), follow=True)
+    assert "Record the baseline PHQ-9 before signing" in refused.content.decode()
+    second.refresh_from_db()
+    assert not second.is_signed
+    answers = {f"item_{n}": 1 for n in range(1, 9)} | {"item_9": 0}
+    services.measure_record(by=therapist, session=second, kind="phq9", answers=answers)
+    page = client.get(reverse("sessions:session", args=[second.pk])).content.decode()
+    assert "PHQ-9 taken" in page and "Record the baseline" not in page
+    client.post(reverse("sessions:session_sign", args=[second.pk]))
+    second.refresh_from_db()
+    assert second.is_signed
