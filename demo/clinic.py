@@ -400,7 +400,8 @@ SECOND_CASELOAD = [
             "into a flat on his own six months ago.",
             area="transition",
             held_through=2,
-            phq9={0: 18, 1: 18, 2: 17},
+            # Session 2's PHQ-9 was not taken: the caseload shows the measures overdue.
+            phq9={0: 18, 1: 18},
             gad7={0: 12},
             words={
                 "name": "Daniel",
@@ -434,8 +435,9 @@ SECOND_CASELOAD = [
             "change found at assessment.",
             area="deficits",
             held_through=6,
-            phq9={0: 13, 1: 13, 2: 13, 3: 12, 4: 12, 5: 11, 6: 10},
-            gad7={0: 9, 4: 8},
+            # Getting worse: PHQ-9 up 6 points (reliable deterioration), GAD-7 up 4.
+            phq9={0: 13, 1: 13, 2: 14, 3: 15, 4: 16, 5: 18, 6: 19},
+            gad7={0: 9, 4: 13},
             words={"name": "Rowan", "friend": "Dev", "colleague": "Hollie"},
             symptoms="Low mood for most of the winter, tired, little pleasure in anything, "
             "spends evenings and weekends alone in his flat",
@@ -724,6 +726,7 @@ def _phase_fields(
                 "diagnosis_given": True,
                 "sick_role_explained": True,
                 "medication_considered": course.medication,
+                "contract_agreed": True,
                 "formulation_notes": "Provisional: a clear link between mood and recent "
                 "events in {name}'s relationships; to test with the inventory.",
                 "homework": "Think about the important people in your life, for the inventory.",
@@ -794,6 +797,7 @@ NOTE_FIELDS = [
     "diagnosis_given",
     "sick_role_explained",
     "medication_considered",
+    "contract_agreed",
     "inventory_progress",
     "formulation_notes",
     "since_last_met",
@@ -808,6 +812,8 @@ NOTE_FIELDS = [
     "homework",
     "progress_note",
     "risk_check_note",
+    "held_by",
+    "note_author",
     "signed_at",
     "signed_by",
 ]
@@ -880,6 +886,7 @@ def _seed_course(patient: Patient, spec: DemoCourse, therapist: User) -> Course:
         recorded_at = session.scheduled_start + timedelta(minutes=5)
         session.attendance = Attendance.ATTENDED
         session.actual_minutes = (45, 50, 48, 52, 50)[n % 5]
+        session.held_by = session.note_author = therapist
         notes = _phase_fields(spec, n, planned, spec.phq9.get(n), middle_step)
         for name, value in notes.items():
             setattr(session, name, value)

@@ -684,6 +684,7 @@ class _Generator:
         if phase == Phase.INITIAL:
             session.symptom_review = f"PHQ-9 {shown}. Low mood, poor sleep, withdrawn."
             session.diagnosis_given = session.sick_role_explained = True
+            session.contract_agreed = session.number == 1
             if session.number == 1:
                 session.medication_considered = "Discussed; prefers therapy first. GP aware."
             session.inventory_progress = "Inventory: the important people and what has changed."
@@ -703,6 +704,7 @@ class _Generator:
             session.termination_raised = True
         session.homework = "Notice mood after contacts with the people in the inventory."
         session.progress_note = rng.choice(PROGRESS[phase]).format(phq9=shown)
+        session.held_by = session.note_author = plan.therapist
 
     def _sign(self, plan: _Plan, session: TherapySession, blocked: bool) -> None:
         """Most notes are signed within a day; a risk check missing blocks the signature."""

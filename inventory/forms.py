@@ -350,7 +350,11 @@ class TerminationReviewForm(VersionedForm):
             if area is None and rank == Rank.SECONDARY:
                 del self.fields["secondary_ipos_patient"], self.fields["secondary_ipos_therapist"]
                 continue
-            name = f"{area.get_area_display()} ({area.get_rank_display()})" if area else "The focus"
+            name = (
+                f"{area.get_area_display().capitalize()} ({area.get_rank_display()})"
+                if area
+                else "The focus"
+            )
             for by in ("patient", "therapist"):
                 field = self.fields[f"{prefix}ipos_{by}"]
                 field.label = f"{name}: resolved, rated by the {by}"

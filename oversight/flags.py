@@ -50,7 +50,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from inventory.models import Area, ProblemArea, Relationship, SessionFocus
-from risk.models import RiskAssessment, RiskEpisode
+from risk.models import RiskAlert, RiskAssessment, RiskEpisode
 from sessions.initial_tasks import DUE_BY_SESSION
 from sessions.measure_schedule import is_overdue
 from sessions.models import NOTE_TASKS, Course, Measure, TherapySession
@@ -143,6 +143,20 @@ def _measures_overdue_since(c, t: FlagThresholds) -> datetime | None:
     return _after(c.last_held_start, timedelta(hours=t.unsigned_note_hours)) if overdue else None
 
 
+# An alert waits this long for its acknowledgement before the course is flagged.
+ALERT_ANSWER_WITHIN = timedelta(hours=24)
+
+
+def _alert_unanswered_since(c) -> datetime | None:
+    """Risk is open and nobody was alerted (no supervisor, no duty clinician): at once; or an
+    alert has waited ALERT_ANSWER_WITHIN for its acknowledgement."""
+    if not c.risk_open:
+        return None
+    if not c.risk_alerted:
+        return EVER
+    return _after(c.risk_alert_waiting_since, ALERT_ANSWER_WITHIN)
+
+
 def _gap_since(c) -> datetime | None:
     """The last session that took place; for a course not started yet, its first booked
     session (so that sessions passing unrecorded are noticed)."""
@@ -177,6 +191,14 @@ FLAGS = [
         "Risk is open and the patient missed a session since it opened: follow it up today.",
         3,
         lambda c, t: _ever(c.risk_missed),
+    ),
+    Flag(
+        "risk_alert_unanswered",
+        "Risk alert unanswered",
+        "Risk is open and nobody was alerted (the therapist has no supervisor and the clinic "
+        "no duty clinician), or an alert has waited more than 24 hours to be acknowledged.",
+        3,
+        lambda c, t: _alert_unanswered_since(c),
     ),
     Flag(
         "missed_in_row",
@@ -304,6 +326,8 @@ COURSE_FACTS = [
     "risk_open",
     "risk_unrechecked",
     "risk_missed",
+    "risk_alerted",
+    "risk_alert_waiting_since",
     "primary_area",
     "focus_agreed_on",
     "deficits_chosen",
@@ -422,6 +446,11 @@ def _open_episode(course) -> QuerySet:
     return RiskEpisode.objects.filter(course=course, closed_at__isnull=True)
 
 
+def _open_alerts() -> QuerySet:
+    """The alerts of a course's open episode, for a subquery on courses."""
+    return RiskAlert.objects.filter(episode__course=OuterRef("pk"), episode__closed_at__isnull=True)
+
+
 def _sessions_since_risk_opened(attendance: str) -> QuerySet:
     """A course's sessions with this attendance since its open risk episode opened (as
     risk.models.RiskEpisode.covers says), for a subquery on courses."""
@@ -433,9 +462,14 @@ def _sessions_since_risk_opened(attendance: str) -> QuerySet:
             output_field=IntegerField(),
         )
     )
-    return TherapySession.objects.filter(course=OuterRef("pk"), attendance=attendance).filter(
-        Q(number__gte=Subquery(episode.values("first_number")[:1]))
-        | Q(scheduled_start__gt=Subquery(episode.values("opened_at")[:1]))
+    opened_at = Subquery(episode.values("opened_at")[:1])
+    return (
+        TherapySession.objects.filter(course=OuterRef("pk"), attendance=attendance)
+        .filter(
+            Q(number__gte=Subquery(episode.values("first_number")[:1]))
+            | Q(scheduled_start__gt=opened_at)
+        )
+        .exclude(signed_at__lte=opened_at)  # signed before the risk was known
     )
 
 
@@ -495,6 +529,13 @@ def _course_facts() -> tuple[dict, dict]:
             )
         ),
         "risk_missed": Exists(_sessions_since_risk_opened(Attendance.NO_SHOW)),
+        "risk_alerted": Exists(_open_alerts()),
+        "risk_alert_waiting_since": Subquery(
+            _open_alerts()
+            .filter(acknowledged_at__isnull=True)
+            .order_by("created_at")
+            .values("created_at")[:1]
+        ),
         "primary_area": Coalesce(Max("primary__area"), Value("")),  # "": none agreed
         "focus_agreed_on": Max("formulation__agreed_on"),
         "deficits_chosen": _boolean(Q(deficits_count__gt=0)),

@@ -80,7 +80,10 @@ class RiskEpisode(models.Model):
 
     def covers(self, session: TherapySession) -> bool:
         """Whether the session comes since the episode opened. Each such session held while
-        the episode is open needs its own assessment (the re-check)."""
+        the episode is open needs its own assessment (the re-check); one whose note was
+        signed before the episode opened has nothing left to re-check."""
+        if session.signed_at is not None and session.signed_at <= self.opened_at:
+            return False
         first = self.first_number
         if first is not None and session.number >= first:
             return True

@@ -1,6 +1,6 @@
 """Reads of the risk pathway, scoped through the course selectors (and so access.py)."""
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from sessions.models import Course
@@ -10,8 +10,13 @@ from .models import RiskAlert, RiskAssessment, RiskEpisode, SafetyPlan
 
 
 def episodes_for(user, *, for_edit: bool = False) -> QuerySet[RiskEpisode]:
-    courses = courses_editable_by(user) if for_edit else courses_for(user)
-    return RiskEpisode.objects.filter(course__in=courses)
+    """Episodes of the courses the user may read (or change); to read, also those they were
+    alerted to and may still see the alert of (the clinic's duty clinician: alerts_for)."""
+    if for_edit:
+        return RiskEpisode.objects.filter(course__in=courses_editable_by(user))
+    return RiskEpisode.objects.filter(
+        Q(course__in=courses_for(user)) | Q(pk__in=alerts_for(user).order_by().values("episode_id"))
+    )
 
 
 def episode_get_for(user, pk: int, *, for_edit: bool = False) -> RiskEpisode:
@@ -24,7 +29,14 @@ def episode_get_for(user, pk: int, *, for_edit: bool = False) -> RiskEpisode:
 
 
 def open_episode_of(course: Course) -> RiskEpisode | None:
-    return RiskEpisode.objects.open().filter(course=course).first()
+    """The course's open episode, with `alerted`: whether anyone was alerted to it."""
+    return (
+        RiskEpisode.objects.open()
+        .filter(course=course)
+        .select_related("session")
+        .annotate(alerted=Exists(RiskAlert.objects.filter(episode=OuterRef("pk"))))
+        .first()
+    )
 
 
 def safety_plan_of(episode: RiskEpisode) -> SafetyPlan | None:

@@ -66,13 +66,48 @@ def _open(
     return episode
 
 
+def sessions_not_rechecked(episode: RiskEpisode) -> list[TherapySession]:
+    """The sessions held since the episode opened that have no assessment of their own."""
+    assessed = set(episode.assessments.values_list("session_id", flat=True))
+    held = TherapySession.objects.filter(
+        course_id=episode.course_id, attendance=Attendance.ATTENDED
+    ).order_by("number")
+    return [s for s in held if episode.covers(s) and s.pk not in assessed]
+
+
+def _alert_again(*, by: User, episode: RiskEpisode, measure: Measure) -> None:
+    """A new positive item 9 while the episode is open: each recipient who had acknowledged
+    the alert is alerted again (the acknowledgement before it stays in the audit trail)."""
+    for alert in RiskAlert.objects.select_for_update().filter(
+        episode=episode, acknowledged_at__isnull=False
+    ):
+        alert.acknowledged_at = None
+        alert.created_at = timezone.now()
+        alert.save(update_fields=["acknowledged_at", "created_at"])
+        course_audit(
+            by,
+            Action.UPDATE,
+            alert,
+            episode.course,
+            detail="risk alert raised again: a new PHQ-9 item 9 above 0",
+        )
+        transaction.on_commit(lambda pk=alert.pk: risk_alert_send.delay(pk))
+
+
 def episode_open_for_measure(measure: Measure, by: User) -> RiskEpisode | None:
     """A PHQ-9 whose item 9 is above 0 opens an episode at once (hooks.measure_recorded),
-    whatever its source, unless one is open already: the open episode's re-check covers it."""
+    whatever its source. When one is open already, its re-check covers the answer, and the
+    alert is raised again if the answer comes from a later session than the episode's."""
     if not measure.self_harm_positive:
         return None
     course = _locked_course(measure.course)
-    if RiskEpisode.objects.open().filter(course=course).exists():
+    episode = RiskEpisode.objects.open().filter(course=course).select_related("session").first()
+    if episode is not None:
+        if measure.session_id not in (None, episode.session_id) and (
+            episode.session is None or measure.session.number > episode.session.number
+        ):
+            _alert_again(by=by, episode=episode, measure=measure)
+            course_changed(course)
         return None
     return _open(
         by=by,
@@ -97,6 +132,11 @@ def episode_open(
         raise ValidationError({"reason": "Say what was noticed."})
     if session is not None and session.course_id != course.pk:
         raise ValidationError("Choose a session of this course.")
+    if session is not None and session.is_signed:
+        raise ValidationError(
+            f"Session {session.number}'s note is signed: note the risk without a session "
+            "(between sessions), from the course page."
+        )
     return _open(
         by=by, course=course, source=RiskEpisode.Source.NOTED, session=session, reason=reason
     )
@@ -187,6 +227,12 @@ def episode_close(*, by: User, episode: RiskEpisode, review: str) -> RiskEpisode
         raise ValidationError({"review": "Write the review that closes the episode."})
     if not episode.assessments.exists():
         raise ValidationError("Record a risk assessment before closing the episode.")
+    if unchecked := sessions_not_rechecked(episode):
+        numbers = ", ".join(str(session.number) for session in unchecked)
+        raise ValidationError(
+            f"Record the re-check of session {numbers} (held while risk was open) before "
+            "closing the episode."
+        )
     episode.closed_at = timezone.now()
     episode.closed_by = by
     episode.closing_review = review.strip()
@@ -208,6 +254,7 @@ def alert_acknowledge(*, by: User, alert: RiskAlert) -> RiskAlert:
         course_audit(
             by, Action.UPDATE, alert, alert.episode.course, detail="risk alert acknowledged"
         )
+        course_changed(alert.episode.course)
     return alert
 
 

@@ -300,6 +300,14 @@ def _locked(session: TherapySession) -> TherapySession:
     )
 
 
+def _locked_with_course(session: TherapySession) -> TherapySession:
+    """The session locked after its course, in the order every service that changes both
+    takes them (course, then session): a measure that opens a risk episode locks the course
+    too, and the other order could deadlock with a contract change."""
+    Course.objects.select_for_update().filter(pk=session.course_id).values_list("pk").first()
+    return _locked(session)
+
+
 def _check_changeable(session: TherapySession) -> None:
     if not session.course.is_open:
         raise ValidationError("This course is closed; its sessions can no longer change.")
@@ -403,7 +411,7 @@ def session_record_attendance(
     cancellation_reason: str = "",
     based_on: EditVersion | None = None,
 ) -> TherapySession:
-    session = _locked(session)
+    session = _locked_with_course(session)
     check_current(session, based_on)
     _check_changeable(session)
     if session.is_signed:
@@ -550,7 +558,7 @@ def measure_record(
     """Record (or correct, until the note is signed) a session's PHQ-9 or GAD-7; refused when
     another window recorded or corrected it since the form was opened (a positive item 9
     must never be overwritten unseen)."""
-    session = _locked(session)
+    session = _locked_with_course(session)
     _check_changeable(session)
     if session.is_signed:
         raise ValidationError("The session is signed; its measures are part of the record.")

@@ -9,7 +9,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ipt_clinic.accounts.access import Role, is_treating, may_edit, role_required
-from ipt_clinic.accounts.audit import Action, audit_record
+from ipt_clinic.accounts.audit import Action, audit_page_view, audit_record
 from ipt_clinic.forms import add_service_errors, form_or_rejected, keep_rejected
 from patients.selectors import patient_get_for
 
@@ -52,9 +52,9 @@ def _audit_view(request, obj, course) -> None:
 
 
 def _audit_get(request, obj, course) -> None:
-    """A form shows patient data too: opening one is a view (its POST is audited as a change)."""
-    if request.method == "GET":
-        _audit_view(request, obj, course)
+    """A form shows patient data too: showing one, or showing it again after a refused POST,
+    is a view (a POST that succeeds is audited as the change)."""
+    audit_page_view(request, obj, patient_id=course.patient_id)
 
 
 # --- Courses --------------------------------------------------------------------------------

@@ -112,9 +112,9 @@ def audit_record(
 
 
 def audit_page_view(request, obj, *, patient_id: int | None, detail: str = "") -> None:
-    """A GET of a page that shows patient data (a form too) is a view; its POST is audited as
-    the change the service makes."""
-    if request.method == "GET":
-        audit_record(
-            action=Action.VIEW, by=request.user, obj=obj, patient_id=patient_id, detail=detail
-        )
+    """A page that shows patient data (a form too) is a view: called where the page is
+    rendered, so on a GET, and on a POST that was refused and shows the form again (a POST
+    that succeeds redirects before, and is audited as the change the service makes)."""
+    if request.method != "GET":
+        detail = f"{detail}; form shown again" if detail else "form shown again"
+    audit_record(action=Action.VIEW, by=request.user, obj=obj, patient_id=patient_id, detail=detail)

@@ -227,7 +227,7 @@ class TestFocusBeforeSigning:
         course = open_course(
             patient,
             start=timezone.localdate() - timedelta(weeks=6),
-            baseline={"phq9": {f"item_{n}": 2 for n in range(1, 10)}},
+            baseline={"phq9": {f"item_{n}": 2 for n in range(1, 9)} | {"item_9": 0}},
         )
         session = course.sessions.get(number=5)
         attend(session)

@@ -485,3 +485,28 @@ def test_measures_overdue_waits_for_the_notes_grace_period(new_course):
         session.scheduled_start = timezone.now() - timedelta(hours=hours_ago)
         session.save(update_fields=["scheduled_start"])
         assert ("measures_overdue" in flags_of(course)) == raised
+
+
+def test_risk_alert_unanswered_when_nobody_was_alerted(new_course):
+    course = new_course(weeks=3)
+    held(course, 1, signed=False)
+    _opened_at(course, 1)  # the therapist has no supervisor, the clinic no duty clinician
+    assert "risk_alert_unanswered" in flags_of(course)
+
+
+def test_risk_alert_unanswered_after_24_hours_until_acknowledged(new_course, supervisor):
+    from risk import services as risk_services
+    from risk.models import RiskAlert
+
+    course = new_course(weeks=3)
+    held(course, 1, signed=False)
+    _opened_at(course, 1)
+    alert = RiskAlert.objects.get()
+    assert "risk_alert_unanswered" not in flags_of(course)
+    for hours, raised in ((23, False), (25, True)):
+        RiskAlert.objects.filter(pk=alert.pk).update(
+            created_at=timezone.now() - timedelta(hours=hours)
+        )
+        assert ("risk_alert_unanswered" in flags_of(course)) == raised
+    risk_services.alert_acknowledge(by=supervisor, alert=alert)
+    assert "risk_alert_unanswered" not in flags_of(course)

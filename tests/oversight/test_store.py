@@ -23,7 +23,7 @@ from oversight.flags import FACTS, FLAGS, fact_rows
 from oversight.models import CourseFacts, FlagThresholds
 from oversight.selectors import caseload_for
 from risk import services as risk_services
-from risk.models import RiskEpisode
+from risk.models import RiskAlert, RiskEpisode
 from sessions import services as session_services
 from sessions.models import Course
 from tests.conftest import attend, make_patient, open_course
@@ -123,6 +123,26 @@ def _thresholds(course):
     oversight_services.clinic_settings_save(
         by=admin, clinic=clinic, thresholds=thresholds, changed=[], thresholds_changed=["gap_days"]
     )
+
+
+def _alerted(course):
+    """A supervisor for the therapist, and an item 9 that alerts them."""
+    from datetime import timedelta as days
+
+    from ipt_clinic.accounts.models import Supervision
+    from tests.conftest import make_user
+
+    user = make_user("sup@clinic.test", course.patient.clinic, is_supervisor=True)
+    Supervision.objects.create(
+        supervisor=user, therapist=course.therapist, starts_on=today() - days(days=30)
+    )
+    _attended(course)
+    _phq9(course)
+
+
+def _acknowledged(course):
+    alert = RiskAlert.objects.get(episode__course=course)
+    risk_services.alert_acknowledge(by=alert.recipient, alert=alert)
 
 
 def _schedule(course):
@@ -226,6 +246,7 @@ CHANGES = {
         ),
     ),
     "flag thresholds changed": (set(), None, _thresholds),
+    "risk alert acknowledged": ({"risk_riskalert"}, _alerted, _acknowledged),
     "measurement schedule changed": ({"accounts_clinic"}, None, _schedule),
     "initial task recorded in a note": (
         {"therapy_sessions_therapysession"},

@@ -140,7 +140,7 @@ def test_closing_needs_an_assessment_and_a_review(course):
     with pytest.raises(ValidationError, match="assessment"):
         risk_services.episode_close(by=course.therapist, episode=episode, review="Reviewed.")
     risk_services.assessment_record(
-        by=course.therapist, episode=episode, session=None, fields=ASSESSED
+        by=course.therapist, episode=episode, session=course.sessions.get(number=1), fields=ASSESSED
     )
     risk_services.episode_close(
         by=course.therapist, episode=episode, review="Item 9 at 0 for three sessions; plan kept."
@@ -244,7 +244,7 @@ def test_the_summary_prints_the_risk_history(course, client_for, supervisor):
     item_9_at(course, 1)
     episode = RiskEpisode.objects.get()
     risk_services.assessment_record(
-        by=course.therapist, episode=episode, session=None, fields=ASSESSED
+        by=course.therapist, episode=episode, session=course.sessions.get(number=1), fields=ASSESSED
     )
     risk_services.episode_close(by=course.therapist, episode=episode, review="Reviewed at 3.")
     url = reverse("inventory:course_summary", args=[course.pk])
@@ -289,7 +289,7 @@ def test_a_course_does_not_end_while_risk_is_open(course):
         )
     episode = RiskEpisode.objects.get()
     risk_services.assessment_record(
-        by=course.therapist, episode=episode, session=None, fields=ASSESSED
+        by=course.therapist, episode=episode, session=course.sessions.get(number=1), fields=ASSESSED
     )
     risk_services.episode_close(by=course.therapist, episode=episode, review="Reviewed by phone.")
     services.course_end_early(
@@ -316,3 +316,101 @@ def test_an_alert_leaves_with_the_supervision(course, supervisor, client_for):
         ends_on=timezone.localdate() - timedelta(days=1)
     )
     assert course.patient.full_name not in client_for(supervisor).get(url).content.decode()
+
+
+def _signed(course, number):
+    session = attend(course.sessions.get(number=number))
+    services.measure_record(
+        by=course.therapist, session=session, kind="phq9", answers=answers(item_9=0)
+    )
+    services.session_note_save(by=course.therapist, session=session, fields={"progress_note": "N."})
+    return services.session_sign(by=course.therapist, session=session)
+
+
+def test_sessions_signed_before_the_risk_was_known_need_no_re_check(course):
+    """Risk noted after sessions 1-2 were signed: they are not "not re-checked" (nothing can
+    be added to a signed note), and risk cannot be tied to a signed session."""
+    first = _signed(course, 1)
+    _signed(course, 2)
+    with pytest.raises(ValidationError, match="signed"):
+        risk_services.episode_open(by=course.therapist, course=course, session=first, reason="R.")
+    episode = risk_services.episode_open(by=course.therapist, course=course, reason="Said so.")
+    assert "risk_open" in flags_now(course) and "risk_not_rechecked" not in flags_now(course)
+    assert not risk_services.sessions_not_rechecked(episode)
+    # A session held after the opening does need its re-check.
+    course.sessions.filter(number=3).update(scheduled_start=timezone.now())
+    third = attend(course.sessions.get(number=3))
+    assert risk_services.sessions_not_rechecked(episode) == [third]
+    assert "risk_not_rechecked" in flags_now(course)
+
+
+def test_closing_waits_for_the_re_check_of_every_session_held_while_open(course):
+    item_9_at(course, 1)
+    episode = RiskEpisode.objects.get()
+    risk_services.assessment_record(
+        by=course.therapist, episode=episode, session=course.sessions.get(number=1), fields=ASSESSED
+    )
+    second = attend(course.sessions.get(number=2))
+    with pytest.raises(ValidationError, match="re-check of session 2"):
+        risk_services.episode_close(by=course.therapist, episode=episode, review="Settled.")
+    risk_services.assessment_record(
+        by=course.therapist, episode=episode, session=second, fields=ASSESSED
+    )
+    risk_services.episode_close(by=course.therapist, episode=episode, review="Settled.")
+    assert not RiskEpisode.objects.open().exists()
+
+
+def test_a_new_positive_item_9_raises_an_acknowledged_alert_again(
+    course, supervisor, eager_tasks, django_capture_on_commit_callbacks, outbox
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        item_9_at(course, 1)
+    alert = RiskAlert.objects.get()
+    risk_services.alert_acknowledge(by=supervisor, alert=alert)
+    with django_capture_on_commit_callbacks(execute=True):
+        item_9_at(course, 1, item_9=3)  # a correction at the same session: no new alert
+    alert.refresh_from_db()
+    assert alert.acknowledged_at is not None and len(outbox) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        item_9_at(course, 2, item_9=1)  # a new answer, a later session
+    alert.refresh_from_db()
+    assert alert.acknowledged_at is None and len(outbox) == 2
+    assert RiskEpisode.objects.count() == 1
+    assert "risk_alert_unanswered" not in flags_now(course)  # alerted just now
+
+
+def test_the_alerted_duty_clinician_reads_the_risk_record_and_it_is_audited(
+    clinic, therapist, client_for, colleague
+):
+    from ipt_clinic.accounts.models import AuditEvent
+
+    duty = make_user("duty@clinic.test", clinic, name="Dee Duty", is_therapist=True)
+    clinic.duty_clinician = duty
+    clinic.save()
+    course = open_course(make_patient(therapist), start=timezone.localdate() - timedelta(weeks=1))
+    item_9_at(course, 1)
+    episode = RiskEpisode.objects.get()
+    alerts = client_for(duty).get(reverse("risk:alerts")).content.decode()
+    url = reverse("risk:episode", args=[episode.pk])
+    assert url in alerts
+    assert client_for(duty).get(url).status_code == 200
+    assert AuditEvent.objects.filter(
+        action="view", user=duty, object_id=str(episode.pk), patient_id=course.patient_id
+    ).exists()
+    # Read only: the duty clinician does not write the therapist's assessment.
+    assert client_for(duty).get(reverse("risk:assess", args=[episode.pk])).status_code == 404
+    # A colleague who was not alerted, and the duty clinician once someone else is on duty,
+    # get a 404.
+    assert client_for(colleague).get(url).status_code == 404
+    clinic.duty_clinician = colleague
+    clinic.save()
+    assert client_for(duty).get(url).status_code == 404
+
+
+def test_the_course_page_says_when_nobody_was_alerted(therapist, client_for):
+    course = open_course(make_patient(therapist), start=timezone.localdate() - timedelta(weeks=1))
+    item_9_at(course, 1)
+    assert not RiskAlert.objects.exists()
+    page = client_for(therapist).get(reverse("sessions:course", args=[course.pk]))
+    assert "Nobody was alerted" in page.content.decode()
+    assert "risk_alert_unanswered" in flags_now(course)

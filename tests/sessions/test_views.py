@@ -583,3 +583,18 @@ def test_session_2_is_not_signed_without_a_baseline_and_the_page_says_what_is_du
     client.post(reverse("sessions:session_sign", args=[second.pk]))
     second.refresh_from_db()
     assert second.is_signed
+
+
+def test_a_form_shown_again_after_a_refused_post_is_an_audited_view(
+    client_for, therapist, patient
+):
+    """The refused form shows the record again: that is a view, audited as one."""
+    course = open_course(patient, start=timezone.localdate() - timedelta(weeks=2))
+    session = course.sessions.get(number=1)
+    url = reverse("sessions:session_attendance", args=[session.pk])
+    before = AuditEvent.objects.filter(action="view", object_id=str(session.pk)).count()
+    response = client_for(therapist).post(url, {"attendance": "attended", "actual_minutes": ""})
+    assert response.status_code == 200  # shown again, with the error
+    shown = AuditEvent.objects.filter(action="view", object_id=str(session.pk))
+    assert shown.count() == before + 1
+    assert shown.latest("pk").detail == "form shown again"
