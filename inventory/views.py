@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ipt_clinic.accounts.access import Role, may_edit, role_required
+from ipt_clinic.accounts.access import CLINICAL_ROLES, Role, may_edit, role_required
 from ipt_clinic.accounts.audit import Action, audit_page_view, audit_record
 from ipt_clinic.forms import add_service_errors, form_or_rejected, keep_rejected
 from risk.selectors import risk_history_of
@@ -47,8 +47,6 @@ from .selectors import (
     relationships_of,
     termination_review_of,
 )
-
-CLINICAL_ROLES = (Role.THERAPIST, Role.SUPERVISOR)
 
 
 def _audit_view(request, obj, course, detail: str = "") -> None:

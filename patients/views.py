@@ -4,7 +4,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from ipt_clinic.accounts.access import Role, may_edit, role_required
+from ipt_clinic.accounts.access import CLINICAL_ROLES, Role, may_edit, role_required
 from ipt_clinic.accounts.audit import Action, audit_record
 from ipt_clinic.forms import add_service_errors
 
@@ -13,7 +13,6 @@ from .forms import CaseloadFilterForm, PatientForm
 from .selectors import patient_get_for, patients_for
 
 PAGE_SIZE = 25
-CLINICAL_ROLES = (Role.THERAPIST, Role.SUPERVISOR)
 
 
 def _page(request, queryset):

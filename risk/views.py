@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from ipt_clinic.accounts.access import Role, may_edit, role_required
+from ipt_clinic.accounts.access import CLINICAL_ROLES, Role, may_edit, role_required
 from ipt_clinic.accounts.audit import Action, audit_page_view, audit_record
 from ipt_clinic.forms import add_service_errors
 from sessions.selectors import course_get_for, session_get_for
@@ -17,8 +17,6 @@ from . import services
 from .forms import EpisodeCloseForm, EpisodeOpenForm, RiskAssessmentForm, SafetyPlanForm
 from .models import SAFETY_PLAN_STEPS, RiskAssessment, SafetyPlan
 from .selectors import alert_get_for, alerts_for, assessment_at, episode_get_for, safety_plan_of
-
-CLINICAL_ROLES = (Role.THERAPIST, Role.SUPERVISOR)
 
 
 def _audit_view(request, obj, course, detail: str = "") -> None:

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ipt_clinic.accounts.access import Role, is_treating, may_edit, role_required
+from ipt_clinic.accounts.access import CLINICAL_ROLES, Role, is_treating, may_edit, role_required
 from ipt_clinic.accounts.audit import Action, audit_page_view, audit_record
 from ipt_clinic.forms import add_service_errors, form_or_rejected, keep_rejected
 from patients.selectors import patient_get_for
@@ -43,8 +43,6 @@ from .selectors import (
     session_measures,
     session_reminders,
 )
-
-CLINICAL_ROLES = (Role.THERAPIST, Role.SUPERVISOR)
 
 
 def _audit_view(request, obj, course) -> None:

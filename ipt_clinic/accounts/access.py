@@ -31,6 +31,9 @@ class Role(StrEnum):
     CLINIC_ADMIN = "clinic_admin"
 
 
+# The roles that read the clinical record (a clinic admin manages accounts, never reads it).
+CLINICAL_ROLES = (Role.THERAPIST, Role.SUPERVISOR)
+
 ROLE_FLAGS = {
     Role.THERAPIST: "is_therapist",
     Role.SUPERVISOR: "is_supervisor",

@@ -192,3 +192,30 @@ def test_gad7_answers_add_up(total):
     answers = gad7_answers(total)
     assert sorted(answers) == [f"item_{n}" for n in range(1, 8)]
     assert sum(answers.values()) == total
+
+
+def test_the_demo_shows_each_clinical_state(seeded):
+    """#15: an open risk with a safety plan, an acknowledged alert, a partial responder, a
+    deteriorating course, overdue measures; no demo course is flagged for initial tasks."""
+    from oversight import store
+    from risk.models import RiskAlert, RiskEpisode, SafetyPlan
+    from sessions.outcomes import course_outcome
+
+    def course_of(record_number):
+        return Course.objects.get(patient__record_number=record_number)
+
+    def outcome(record_number):
+        course = course_of(record_number)
+        return course_outcome(course.measures.order_by("administered_on", "pk"))
+
+    episode = RiskEpisode.objects.open().get()
+    assert SafetyPlan.objects.filter(episode=episode).exists()
+    assert RiskAlert.objects.filter(episode=episode, acknowledged_at__isnull=False).exists()
+    assert outcome("DEMO-0008").phq9.label == "partial response"
+    assert outcome("DEMO-0010").phq9.label == "reliable deterioration"
+    assert outcome("DEMO-0010").gad7.reliable_deterioration
+    now = timezone.now()
+    courses = Course.objects.open()
+    overdue = courses.filter(store.raised("measures_overdue", now))
+    assert list(overdue.values_list("patient__record_number", flat=True)) == ["DEMO-0009"]
+    assert not courses.filter(store.raised("initial_tasks_open", now)).exists()

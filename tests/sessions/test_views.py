@@ -585,9 +585,7 @@ def test_session_2_is_not_signed_without_a_baseline_and_the_page_says_what_is_du
     assert second.is_signed
 
 
-def test_a_form_shown_again_after_a_refused_post_is_an_audited_view(
-    client_for, therapist, patient
-):
+def test_a_form_shown_again_after_a_refused_post_is_an_audited_view(client_for, therapist, patient):
     """The refused form shows the record again: that is a view, audited as one."""
     course = open_course(patient, start=timezone.localdate() - timedelta(weeks=2))
     session = course.sessions.get(number=1)
