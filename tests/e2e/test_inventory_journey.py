@@ -106,8 +106,8 @@ def test_inventory_formulation_dispute_and_termination(therapist, late_course, p
         "Fewer rows; mood lifted."
     )
     page.get_by_label("Feelings about ending").fill("Sad but ready.")
-    page.get_by_label("Focus resolved, rated by the patient (IPOS)").select_option("4")
-    page.get_by_label("Focus resolved, rated by the therapist (IPOS)").select_option("4")
+    page.get_by_label("Role dispute (primary): resolved, rated by the patient").select_option("4")
+    page.get_by_label("Role dispute (primary): resolved, rated by the therapist").select_option("4")
     page.get_by_label("Warning symptoms").fill("Sleeping badly, withdrawing from Sam.")
     page.get_by_label("Relapse plan").fill("Budget talk weekly; call the clinic if low 2 weeks.")
     page.get_by_label("Maintenance decision").select_option("monthly")
