@@ -1,11 +1,17 @@
 """What inventory adds to the course and session pages (registered in apps.py)."""
 
 from ipt_clinic.accounts.access import may_edit
+from ipt_clinic.forms import embedded
 from sessions.phases import Phase
+from sessions.workspace import WorkspacePart
 
+from . import services
+from .forms import SessionFocusForm
 from .models import SessionFocus, TerminationReview
 from .selectors import (
+    focus_of,
     formulation_of,
+    goals_of,
     initial_tasks_of,
     inventory_suggestions,
     problem_areas_of,
@@ -45,3 +51,35 @@ def session_focus_panel(request, session):
         "focus": focus,
         "can_edit": may_edit(request.user, session) and not session.is_signed,
     }
+
+
+def session_focus_part(request, session, data):
+    """The workspace's problem-area focus: what a middle-phase session worked on."""
+    if session.phase != Phase.MIDDLE or not may_edit(request.user, session):
+        return None
+    course = session.course
+    form = SessionFocusForm(
+        data,
+        prefix="focus",
+        instance=focus_of(session),
+        areas=problem_areas_of(course),
+        goals=goals_of(course),
+    )
+    embedded(form)
+
+    def save(by, form):
+        return services.session_focus_save(
+            by=by,
+            session=session,
+            kind=form.cleaned_data["kind"],
+            problem_area=form.cleaned_data["problem_area"],
+            goals=form.cleaned_data["goals"],
+            based_on=form.based_on,
+        )
+
+    return WorkspacePart(
+        title="What this session worked on",
+        template="inventory/_workspace_focus.html",
+        form=form,
+        save=save,
+    )

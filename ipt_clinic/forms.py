@@ -33,6 +33,17 @@ def form_helper(*layout, submit: str | None = None, form_tag: bool = True) -> Fo
     return helper
 
 
+def embedded(form):
+    """The form rendered inside a larger one (the session workspace): no form tag and no
+    button of its own. Returns the form."""
+    form.helper.form_tag = False
+    form.helper.inputs = []
+    form.helper.layout.fields = [
+        field for field in form.helper.layout.fields if not isinstance(field, Submit)
+    ]
+    return form
+
+
 def add_service_errors(form, error: ValidationError) -> None:
     """Show a service's refusal beside the field it names, or above the form; a stale edit
     with the saved values beside the user's input."""

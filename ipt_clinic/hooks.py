@@ -71,6 +71,9 @@ def badges_of(courses) -> dict[int, list[str]]:
 
 
 session_banners = Hook("alerts at the top of a session's pages")
+# The session workspace's sections from the apps above: callables (request, session, data)
+# -> sessions.workspace.WorkspacePart or None (inventory: the problem-area focus).
+workspace_parts = Hook("sections of the session workspace")
 # The services that change what a course's caseload facts are computed from (its sessions,
 # measures, problem areas, formulation, inventory, contract) tell, in their transaction, the
 # ids of the courses changed (oversight: the stored facts are recomputed).

@@ -24,7 +24,7 @@ from oversight.selectors import (
     recent_supervision_notes,
 )
 from risk.selectors import alerts_for
-from sessions.selectors import open_courses_for_home
+from sessions.selectors import day_of_work, open_courses_for_home
 
 
 @login_required
@@ -44,6 +44,9 @@ def therapist_home(request):
     badges = hooks.badges_of(courses)
     for course in courses:
         course.badges = badges.get(course.pk, [])
+    day = day_of_work(request.user, timezone.now())
+    for session in (session for sessions in day.values() for session in sessions):
+        session.course.badges = badges.get(session.course_id, [])
     flagged, thresholds = own_flagged_courses(request.user)
     audit_record(action=Action.VIEW, by=request.user, detail="therapist home: open courses")
     return render(
@@ -60,6 +63,7 @@ def therapist_home(request):
             "supervisors": supervisors_of(request.user),
             "alerts_waiting": alerts_for(request.user).filter(acknowledged_at__isnull=True).count(),
             "today": timezone.localdate(),
+            "day": day,
             "zone": request.user.clinic.zone,
         },
     )

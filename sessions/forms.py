@@ -98,6 +98,10 @@ class MeasureForm(Versioned, forms.Form):
         return ITEM_FIELDS[: Measure.ITEM_COUNT[self.kind]]
 
     @property
+    def item_bound_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.item_fields]
+
+    @property
     def is_empty(self) -> bool:
         return all(self.cleaned_data.get(f) is None for f in self.item_fields)
 

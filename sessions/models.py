@@ -426,6 +426,26 @@ class PrivateNote(models.Model):
         return f"private note on session {self.session_id}"
 
 
+class WorkspaceDraft(models.Model):
+    """What its author typed in a session's workspace and has not saved yet: the form's raw
+    fields, saved by the page every few seconds (sessions/workspace.py). For its author alone,
+    not part of the record (never shown to anyone else, never exported), and deleted once the
+    workspace is saved."""
+
+    session = models.ForeignKey(TherapySession, on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    data = models.JSONField(default=dict)
+    saved_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "author"], name="workspace_draft_per_author")
+        ]
+
+    def __str__(self) -> str:
+        return f"workspace draft of session {self.session_id}"
+
+
 class Amendment(models.Model):
     """A correction to a signed note. The signed original stays as it was."""
 

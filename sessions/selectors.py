@@ -1,5 +1,7 @@
 """Reads of courses, sessions and measures, always scoped by ipt_clinic.accounts.access."""
 
+from datetime import datetime, time
+
 from django.db.models import (
     Case,
     Count,
@@ -13,12 +15,21 @@ from django.db.models import (
     When,
 )
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from ipt_clinic.accounts.access import clinical_owner_ids, editable_owner_ids, roster_clinic_id
 from patients.models import Patient
 
 from .initial_tasks import outstanding_note_tasks
-from .models import Course, Measure, PrivateNote, Reminder, TherapySession, note_fields_for
+from .models import (
+    Course,
+    Measure,
+    PrivateNote,
+    Reminder,
+    TherapySession,
+    WorkspaceDraft,
+    note_fields_for,
+)
 
 
 def courses_for(user) -> QuerySet[Course]:
@@ -259,3 +270,59 @@ def handover_patients_for(user, therapist) -> QuerySet[Patient]:
         .only("id", "given_name", "family_name", "record_number", "therapist_id")
         .order_by("family_name", "given_name", "pk")
     )
+
+
+def workspace_draft_of(user, session: TherapySession) -> WorkspaceDraft | None:
+    """The user's own unsaved draft of the session's workspace, if newer than the session's
+    last save (an older one was overtaken by a save elsewhere)."""
+    draft = WorkspaceDraft.objects.filter(session=session, author=user).first()
+    if draft is None or draft.saved_at < session.updated_at:
+        return None
+    return draft
+
+
+def next_session_today(user, *, after: TherapySession) -> TherapySession | None:
+    """The user's next session today to record after `after`: booked later today (clinic's
+    day), in a course they treat, not signed, not cancelled."""
+    zone = after.course.patient.clinic.zone
+    day = timezone.localtime(after.scheduled_start, zone).date()
+    end_of_day = timezone.make_aware(datetime.combine(day, time.max), zone)
+    return (
+        _session_with_course(sessions_editable_by(user))
+        .filter(scheduled_start__gt=after.scheduled_start, scheduled_start__lte=end_of_day)
+        .filter(signed_at__isnull=True)
+        .exclude(attendance__in=[TherapySession.Attendance.CANCELLED])
+        .exclude(pk=after.pk)
+        .order_by("scheduled_start")
+        .first()
+    )
+
+
+def day_of_work(user, now) -> dict[str, list[TherapySession]]:
+    """The therapist's day, for their home: today's sessions (the clinic's day), earlier ones
+    whose attendance is not recorded, and earlier notes to finish and sign; each in a course
+    they treat that is open, soonest first. One query."""
+    zone = user.clinic.zone
+    day = timezone.localtime(now, zone).date()
+    start = timezone.make_aware(datetime.combine(day, time.min), zone)
+    end = timezone.make_aware(datetime.combine(day, time.max), zone)
+    Attendance = TherapySession.Attendance
+    today = Q(scheduled_start__range=(start, end)) & ~Q(attendance=Attendance.CANCELLED)
+    earlier = Q(scheduled_start__lt=start)
+    unrecorded = earlier & Q(attendance=Attendance.SCHEDULED)
+    unsigned = earlier & Q(attendance=Attendance.ATTENDED, signed_at__isnull=True)
+    sessions = (
+        _session_with_course(sessions_editable_by(user))
+        .filter(course__status__in=Course.OPEN_STATUSES)
+        .filter(today | unrecorded | unsigned)
+        .order_by("scheduled_start", "pk")
+    )
+    day_of_work = {"today": [], "to_record": [], "to_sign": []}
+    for session in sessions:
+        if session.scheduled_start >= start:
+            day_of_work["today"].append(session)
+        elif session.attendance == Attendance.SCHEDULED:
+            day_of_work["to_record"].append(session)
+        else:
+            day_of_work["to_sign"].append(session)
+    return day_of_work

@@ -1,9 +1,12 @@
 """Course and session pages. Thin: selector -> form -> service -> redirect."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -28,7 +31,7 @@ from .forms import (
     note_form_class,
 )
 from .measure_schedule import due_at
-from .models import NOTE_TASKS, Measure, PrivateNote
+from .models import ANSWER_CHOICES, NOTE_TASKS, Measure, PrivateNote
 from .outcomes import course_outcome
 from .phases import Phase, contract_change_warnings, should_raise_termination, termination_discussed
 from .progress import progress_of
@@ -37,12 +40,16 @@ from .selectors import (
     course_get_for,
     course_get_for_page,
     course_measures,
+    next_session_today,
     note_fields_of,
     private_note_of,
     session_get_for,
     session_measures,
     session_reminders,
+    workspace_draft_of,
 )
+from .workspace import Workspace
+from .workspace import draft_save as workspace_draft_save
 
 
 def _audit_view(request, obj, course) -> None:
@@ -546,3 +553,108 @@ def reminder_opt_out(request, token: str):
 
 
 # --- Caseload handover (clinic admins) ------------------------------------------------------
+
+
+# --- The session workspace ------------------------------------------------------------------
+
+
+@role_required(Role.THERAPIST)
+def session_workspace(request, pk: int):
+    """Everything about one session on one page, saved (and signed) with one button."""
+    session = session_get_for(request.user, pk, for_edit=True)
+    if session.is_signed:
+        messages.info(request, "This note is signed: it changes only by an amendment.")
+        return redirect("sessions:session", pk=session.pk)
+    draft = workspace_draft_of(request.user, session) if request.method == "GET" else None
+    workspace = Workspace(request, session, draft=draft)
+    status = 200
+    if request.method == "POST":
+        if workspace.is_valid():
+            try:
+                workspace.save(by=request.user)
+            except ValidationError as error:
+                workspace.refused(error)
+            else:
+                session = workspace.session
+                if request.POST.get("action") != "sign":
+                    messages.success(request, f"Session {session.number} saved.")
+                    return _saved(session, reverse("sessions:session_workspace", args=[pk]))
+                return _sign_from_workspace(request, session)
+        status = 400
+    audit_page_view(request, session, patient_id=session.course.patient_id, detail="workspace")
+    return render(
+        request,
+        "sessions/workspace.html",
+        _workspace_context(request, workspace, draft),
+        status=status,
+    )
+
+
+def _sign_from_workspace(request, session):
+    """Sign what was just saved; a refused signature leaves it saved and says why."""
+    try:
+        signed = services.session_sign(
+            by=request.user, session=session, countersign=request.POST.get("countersign") == "1"
+        )
+    except ValidationError as error:
+        for problem in error.messages:
+            messages.error(request, problem)
+        messages.info(request, "Everything was saved; the note is not signed yet.")
+        return _saved(session, reverse("sessions:session_workspace", args=[session.pk]))
+    following = next_session_today(request.user, after=signed)
+    if following is None:
+        messages.success(request, f"Session {signed.number} signed. No more sessions today.")
+    else:
+        at = timezone.localtime(following.scheduled_start, following.course.patient.clinic.zone)
+        messages.success(
+            request,
+            f"Session {signed.number} signed. Next: {following.course.patient.full_name} at "
+            f"{at:%H:%M}.",
+        )
+        return _saved(signed, reverse("sessions:session_workspace", args=[following.pk]))
+    return _saved(signed, reverse("therapist_home"))
+
+
+def _saved(session, to: str):
+    """Redirect after a save, saying which workspace was saved (its copy kept in the
+    browser tab for an expired sign-in is dropped: static/js/forms.js)."""
+    draft_url = reverse("sessions:workspace_draft", args=[session.pk])
+    return redirect(f"{to}?{urlencode({'saved': draft_url})}")
+
+
+def _workspace_context(request, workspace, draft) -> dict:
+    session, course = workspace.session, workspace.course
+    measures = course_measures(course)
+    return {
+        "nav": "patients",
+        "ws": workspace,
+        "session": session,
+        "course": course,
+        "patient": course.patient,
+        "phase": session.phase,
+        "due": {d.kind: d for d in due_at(session, measures)},
+        "sign_problems": services.sign_problems(session)
+        if session.attendance == "attended"
+        else [],
+        "catch_up": _catch_up(session, list(workspace.note.fields)),
+        "prompt_termination": _prompt_termination(session),
+        "draft": draft,
+        "zone": course.patient.clinic.zone,
+        "countersign": session.note_author_id not in (None, request.user.pk),
+        "fresh": request.method == "GET",
+        "answer_choices": ANSWER_CHOICES,
+    }
+
+
+@require_POST
+@role_required(Role.THERAPIST)
+def workspace_draft(request, pk: int):
+    """The page's autosave: keep what was typed, unvalidated, for its author only."""
+    session = session_get_for(request.user, pk, for_edit=True)
+    if session.is_signed:
+        return JsonResponse({"saved": False, "reason": "signed"}, status=409)
+    draft = workspace_draft_save(by=request.user, session=session, data=request.POST)
+    zone = session.course.patient.clinic.zone
+    return JsonResponse(
+        {"saved": True, "at": f"{timezone.localtime(draft.saved_at, zone):%H:%M:%S}"}
+    )

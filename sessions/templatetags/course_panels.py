@@ -46,6 +46,12 @@ def phq9_outcome(course) -> Change:
 
 
 @register.filter
+def get_due(due: dict, kind: str):
+    """{{ due|get_due:kind }}: the Due of this measure at the session, None when not due."""
+    return due.get(kind)
+
+
+@register.filter
 def next_number(course) -> int:
     """The session the course is at (a course annotated by selectors.with_progress)."""
     return position_of(course)

@@ -27,3 +27,22 @@ document.addEventListener("submit", (event) => {
 window.addEventListener("pageshow", (event) => {
   if (event.persisted) document.querySelectorAll("form[data-sending]").forEach(release);
 });
+
+// A workspace saved (the page was sent on with ?saved=<draft url>): its copy kept in this tab
+// for an expired sign-in (workspace.js) is no longer needed. Signing out drops every copy.
+(() => {
+  const url = new URL(window.location.href);
+  const saved = url.searchParams.get("saved");
+  if (saved) {
+    sessionStorage.removeItem("ipt-workspace-" + saved);
+    url.searchParams.delete("saved");
+    window.history.replaceState(null, "", url);
+  }
+  document.addEventListener("submit", (event) => {
+    if (event.target.matches("form[action$='/logout/']")) {
+      Object.keys(sessionStorage)
+        .filter((key) => key.startsWith("ipt-workspace-"))
+        .forEach((key) => sessionStorage.removeItem(key));
+    }
+  });
+})();

@@ -1,0 +1,155 @@
+"""The therapist's day in the browser: a session recorded in its workspace from the home page
+in two page loads, keyboard only; a draft that survives a closed tab and an expired sign-in.
+Screenshots go to test-artifacts/screens/workspace-*.png."""
+
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from inventory.models import ProblemArea, SessionFocus
+from sessions import services
+from sessions.models import Measure, TherapySession
+from tests.conftest import PASSWORD, attend, make_patient, open_course
+
+from .conftest import sign_in
+
+pytestmark = pytest.mark.browser
+
+BASELINE = {"phq9": {f"item_{n}": 2 for n in range(1, 9)} | {"item_9": 0}}
+
+
+def middle_session_today(therapist, name="Ivy"):
+    """Session 5 of a course, booked an hour ago today: an ordinary middle-phase session."""
+    course = open_course(
+        make_patient(therapist, given_name=name, family_name="Quinn"),
+        start=timezone.localdate() - timedelta(weeks=6),
+        baseline=BASELINE,
+    )
+    ProblemArea.objects.create(course=course, area="role_transition")
+    for number in (1, 2, 3, 4):
+        attend(course.sessions.get(number=number))
+    # The initial tasks were done at session 1, the GAD-7 taken at session 4 (next due at 8).
+    services.session_note_save(
+        by=therapist,
+        session=course.sessions.get(number=1),
+        fields={
+            "diagnosis_given": True,
+            "sick_role_explained": True,
+            "medication_considered": "Not for now.",
+            "contract_agreed": True,
+        },
+    )
+    services.measure_record(
+        by=therapist,
+        session=course.sessions.get(number=4),
+        kind="gad7",
+        answers={f"item_{n}": 1 for n in range(1, 8)},
+    )
+    session = course.sessions.get(number=5)
+    session.scheduled_start = timezone.now() - timedelta(hours=1)
+    session.save(update_fields=["scheduled_start"])
+    return session
+
+
+def test_an_ordinary_session_in_two_page_loads_by_keyboard(page, shot, therapist):
+    session = middle_session_today(therapist)
+    sign_in(page, therapist.email, PASSWORD)
+    page.goto("/")
+    loads = []
+    page.on("load", lambda loaded: loads.append(loaded.url))  # page loads, not history edits
+    keys = []
+
+    def press(key: str, times: int = 1) -> None:
+        for _ in range(times):
+            keys.append(key)
+            page.keyboard.press(key)
+
+    with page.expect_navigation():
+        page.get_by_role("link", name="Open session 5 of Ivy Quinn").click()
+    shot(page, "workspace-1-opened")
+    # Attendance has the focus: "attended as booked" with one key.
+    press("Space")
+    press("Tab")  # to the PHQ-9 grid's first item
+    for answer in "110101000":  # one key per item: the row's answer, then on to the next
+        press(answer)
+    assert page.locator("[data-total-for=phq9]").inner_text() == "Total 4 · minimal"
+    press("Tab")  # past the difficulty question, to GAD-7 (not due: folded)
+    press("Tab")  # to "How have things been since we last met?"
+    page.keyboard.type("A quieter week; saw her sister twice.")
+    press("Tab")
+    page.keyboard.type("Mood lifted after the visits.")
+    press("Tab")
+    page.keyboard.type("Weighed up the new role's good sides.")
+    press("Tab")  # the first technique: exploratory questioning
+    press("Space")
+    press("Tab", 8)  # the other techniques, then between-session work
+    press("Tab")
+    page.keyboard.type("Worked on the transition; she named two gains of the new job.")
+    press("Tab")  # risk check
+    press("Tab")  # what the session worked on: the primary area
+    press("Space")
+    shot(page, "workspace-2-filled")
+    with page.expect_navigation():
+        press("Control+Enter")  # save and sign
+    assert "Session 5 signed" in page.content()
+    assert len(loads) == 2, loads  # the workspace, and the sign that leads on
+    assert len(keys) <= 30, (len(keys), keys)
+    session.refresh_from_db()
+    assert session.is_signed and session.attendance == "attended"
+    assert session.techniques == ["exploratory"]
+    assert Measure.objects.get(session=session, kind="phq9").total == 4
+    assert SessionFocus.objects.get(session=session).kind == "area"
+    print(f"workspace: {len(loads)} page loads, {len(keys)} keys beyond the note's text")
+    assert not page.console_errors
+
+
+def test_a_draft_survives_a_closed_tab_and_an_expired_sign_in(browser, live_server, therapist):
+    session = middle_session_today(therapist, name="Uma")
+    attend(TherapySession.objects.get(pk=session.pk))
+    context = browser.new_context(base_url=live_server.url)
+    page = context.new_page()
+    sign_in(page, therapist.email, PASSWORD)
+    page.goto(f"/sessions/{session.pk}/workspace/")
+    page.get_by_label("Progress note").fill("Typed before the tab closed.")
+    page.locator("#draft-status").get_by_text("Draft saved").wait_for()
+    page.close()
+
+    page = context.new_page()
+    page.goto(f"/sessions/{session.pk}/workspace/")
+    assert page.get_by_label("Progress note").input_value() == "Typed before the tab closed."
+    assert "unsaved draft" in page.locator("#draft-status").inner_text()
+
+    # The sign-in expires while she types (the server forgets it: its cookie goes); the save
+    # is sent on to the sign-in page.
+    context.clear_cookies(name=settings.SESSION_COOKIE_NAME)
+    page.get_by_label("Progress note").fill("Typed after the sign-in expired.")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save", exact=True).click()
+    assert "/login/" in page.url
+    page.get_by_label("Email address").fill(therapist.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"**/sessions/{session.pk}/workspace/")
+    assert page.get_by_label("Progress note").input_value() == "Typed after the sign-in expired."
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save", exact=True).click()
+    session.refresh_from_db()
+    assert session.progress_note == "Typed after the sign-in expired."
+    context.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_workspace_on_small_and_large_screens(browser, live_server, shot, therapist, width):
+    session = middle_session_today(therapist, name="Ada")
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": width, "height": 900}
+    )
+    page = context.new_page()
+    sign_in(page, therapist.email, PASSWORD)
+    page.goto(f"/sessions/{session.pk}/workspace/")
+    overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+    shot(page, f"workspace-{width}")
+    assert not overflow
+    context.close()
