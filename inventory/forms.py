@@ -4,6 +4,7 @@ from django.db import models
 from django.utils import timezone
 
 from ipt_clinic.forms import DateInput, form_helper
+from ipt_clinic.modelforms import ModelForm
 from ipt_clinic.versions import VersionedForm
 
 from .models import (
@@ -26,7 +27,7 @@ def _textareas(model, fields, rows=2) -> dict:
     }
 
 
-class RelationshipQuickForm(forms.ModelForm):
+class RelationshipQuickForm(ModelForm):
     """Add a person in one short row, during the session."""
 
     class Meta:
@@ -79,7 +80,7 @@ class RelationshipForm(VersionedForm):
         )
 
 
-class LifeEventForm(forms.ModelForm):
+class LifeEventForm(ModelForm):
     class Meta:
         model = LifeEvent
         fields = ["occurred_on", "kind", "description", "mood_effect", "relationship"]
@@ -231,7 +232,7 @@ class StageChangeForm(forms.Form):
         )
 
 
-class GoalForm(forms.ModelForm):
+class GoalForm(ModelForm):
     class Meta:
         model = Goal
         fields = ["text", "status"]

@@ -21,6 +21,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from .modelforms import ModelForm
+
 VERSION_FIELD = "based_on"
 
 
@@ -191,7 +193,7 @@ class Versioned:
         return rows
 
 
-class VersionedForm(Versioned, forms.ModelForm):
+class VersionedForm(Versioned, ModelForm):
     """A ModelForm that carries the version of its instance (see Versioned)."""
 
 

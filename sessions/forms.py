@@ -4,6 +4,7 @@ from django.db import models
 from django.utils import timezone
 
 from ipt_clinic.forms import DateInput, TimeInput, form_helper
+from ipt_clinic.modelforms import ModelForm
 from ipt_clinic.validation import SHORT_TEXT
 from ipt_clinic.versions import Versioned, VersionedForm
 
@@ -26,9 +27,15 @@ from .scheduling import session_day_outside, wall_time_exists
 PLANNED_CHOICES = [(n, f"{n} sessions") for n in range(MIN_SESSIONS, MAX_SESSIONS + 1)]
 
 
-class CourseOpenForm(forms.ModelForm):
+class CourseOpenForm(ModelForm):
     planned_sessions = forms.TypedChoiceField(
         label="Planned sessions (the contract)", choices=PLANNED_CHOICES, coerce=int, initial=12
+    )
+    # A start this many days ago or more books sessions in the past: say so, and ask.
+    PAST_START_DAYS = 8
+    past_start_confirmed = forms.BooleanField(
+        label="Yes: book the sessions that fall before today (I will record what happened)",
+        required=False,
     )
 
     class Meta:
@@ -59,8 +66,24 @@ class CourseOpenForm(forms.ModelForm):
             Row(Column("planned_sessions"), Column("start_date")),
             Row(Column("usual_weekday"), Column("usual_time"), Column("session_minutes")),
             "indication",
+            "past_start_confirmed",
             form_tag=False,
         )
+
+    def clean(self):
+        cleaned = super().clean()
+        start = cleaned.get("start_date")
+        if start and not cleaned.pop("past_start_confirmed", False):
+            days = (self.instance.local_today() - start).days
+            if days >= self.PAST_START_DAYS:
+                self.add_error(
+                    "start_date",
+                    f"This start was {days} days ago: about {days // 7} weekly sessions would be "
+                    "booked before today, shown as not yet recorded. Check the date, or tick "
+                    "the box below to book them.",
+                )
+        cleaned.pop("past_start_confirmed", None)
+        return cleaned
 
 
 class MeasureForm(Versioned, forms.Form):
@@ -291,7 +314,7 @@ class PrivateNoteForm(VersionedForm):
         self.helper = form_helper("text", submit="Save private note", form_tag=False)
 
 
-class AmendmentForm(forms.ModelForm):
+class AmendmentForm(ModelForm):
     class Meta:
         model = Amendment
         fields = ["reason", "text"]

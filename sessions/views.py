@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ipt_clinic import hooks
 from ipt_clinic.accounts.access import CLINICAL_ROLES, Role, is_treating, may_edit, role_required
 from ipt_clinic.accounts.audit import Action, audit_page_view, audit_record
 from ipt_clinic.forms import add_service_errors, form_or_rejected, keep_rejected
@@ -120,10 +121,15 @@ def _course_context(request, course) -> dict:
         [s.number for s in sessions if s.termination_raised], course.planned_sessions
     )
     outcome = course_outcome(measures)
+    patient = course.patient
     return {
         "nav": "patients",
         "course": course,
-        "patient": course.patient,
+        "patient": patient,
+        # What the measures table says beside a positive item 9: the risk's state now.
+        "risk_open": "risk open" in hooks.badges_of([course]).get(course.pk, []),
+        # Pending reminders this patient will not get (no consent, opted out, no channel).
+        "reminders_blocked": not patient.reminder_consent or patient.preferred_channel == "none",
         "sessions": sessions,
         "strip": in_contract,
         "current": progress.next_session,
@@ -284,6 +290,8 @@ def session_page(request, session, *, status: int = 200):
             else None,
             "zone": course.patient.clinic.zone,
             "reminders": session_reminders(session),
+            "reminders_blocked": not course.patient.reminder_consent
+            or course.patient.preferred_channel == "none",
             "prompt_termination": _prompt_termination(session),
         },
         status=status,

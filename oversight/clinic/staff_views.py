@@ -119,7 +119,12 @@ def staff_detail(request, pk: int):
 @require_POST
 @role_required(Role.CLINIC_ADMIN)
 def staff_deactivate(request, pk: int):
+    """Deactivation is confirmed on the staff page (the button that sends confirm=yes sits
+    behind "Deactivate…", with what it does): a stray POST does nothing."""
     person = staff_member_get_for(request.user, pk)
+    if request.POST.get("confirm") != "yes":
+        messages.info(request, f"{person.full_name} was not deactivated: confirm it below.")
+        return redirect("staff:detail", pk=person.pk)
     try:
         ended = services.staff_deactivate(by=request.user, person=person)
     except ValidationError as error:

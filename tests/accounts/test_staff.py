@@ -230,7 +230,9 @@ def test_deactivation_ends_every_sign_in_of_the_user_at_once(admin_client, colle
     assert SignInSession.objects.filter(user=colleague).count() == 2
     keys = list(SignInSession.objects.filter(user=colleague).values_list("session_key", flat=True))
 
-    response = admin_client.post(reverse("staff:deactivate", args=[colleague.pk]))
+    response = admin_client.post(
+        reverse("staff:deactivate", args=[colleague.pk]), {"confirm": "yes"}
+    )
     assert response.status_code == 302
 
     colleague.refresh_from_db()
@@ -250,7 +252,9 @@ def test_deactivation_ends_every_sign_in_of_the_user_at_once(admin_client, colle
 
 def test_deactivating_a_therapist_with_open_courses_is_refused(admin_client, therapist, course):
     client = signed_in_client(therapist)
-    response = admin_client.post(reverse("staff:deactivate", args=[therapist.pk]), follow=True)
+    response = admin_client.post(
+        reverse("staff:deactivate", args=[therapist.pk]), {"confirm": "yes"}, follow=True
+    )
     html = response.content.decode()
     assert "still has 1 open course" in html and "hand the caseload over first" in html
     assert reverse("clinic_admin:handover", args=[therapist.pk]) in html
@@ -260,14 +264,16 @@ def test_deactivating_a_therapist_with_open_courses_is_refused(admin_client, the
 
 
 def test_an_admin_cannot_deactivate_themselves(admin_client, clinic_admin):
-    response = admin_client.post(reverse("staff:deactivate", args=[clinic_admin.pk]), follow=True)
+    response = admin_client.post(
+        reverse("staff:deactivate", args=[clinic_admin.pk]), {"confirm": "yes"}, follow=True
+    )
     assert "cannot deactivate your own account" in response.content.decode()
     clinic_admin.refresh_from_db()
     assert clinic_admin.is_active
 
 
 def test_deactivating_a_supervisor_ends_their_supervision_links(admin_client, supervisor):
-    admin_client.post(reverse("staff:deactivate", args=[supervisor.pk]))
+    admin_client.post(reverse("staff:deactivate", args=[supervisor.pk]), {"confirm": "yes"})
     link = supervisor.supervisions_given.get()
     assert link.ends_on == timezone.localdate()
     assert link.ended_at  # at once, not at midnight
@@ -408,3 +414,15 @@ def test_the_admin_home_lists_access_changes_in_constant_queries(
         person = make_user(f"p{n}@clinic.test", clinic, is_therapist=True)
         roles_post(client_for(other), person, is_therapist=True, is_supervisor=True)
     assert queries_for(client, reverse("clinic_admin_home")) == few
+
+
+def test_deactivation_waits_for_its_confirmation(admin_client, colleague):
+    url = reverse("staff:deactivate", args=[colleague.pk])
+    page = admin_client.get(reverse("staff:detail", args=[colleague.pk])).content.decode()
+    assert f"Yes, deactivate {colleague.full_name}" in page and 'value="yes"' in page
+    response = admin_client.post(url, follow=True)  # a stray POST: nothing happens
+    colleague.refresh_from_db()
+    assert colleague.is_active and "confirm it below" in response.content.decode()
+    admin_client.post(url, {"confirm": "yes"})
+    colleague.refresh_from_db()
+    assert not colleague.is_active

@@ -599,7 +599,9 @@ WRITES = {
     ),
     "patients:archive": Write("therapist", prepare=course_closed),
     "patients:restore": Write("therapist", prepare=patient_archived),
-    "staff:deactivate": Write("clinic_admin", prepare=caseload_closed),
+    "staff:deactivate": Write(
+        "clinic_admin", body=lambda world: {"confirm": "yes"}, prepare=caseload_closed
+    ),
     "staff:reactivate": Write("clinic_admin", prepare=therapist_inactive),
     "staff:supervision_end": Write("clinic_admin"),
     "staff:invitation_withdraw": Write("clinic_admin"),

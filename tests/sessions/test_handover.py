@@ -96,14 +96,14 @@ def test_waiting_patients_move_too_and_then_the_therapist_can_be_deactivated(
     assert "Wally" in html and course.patient.family_name in html
     assert "checked" in html  # everything ticked to begin with
 
-    admin.post(reverse("staff:deactivate", args=[therapist.pk]))
+    admin.post(reverse("staff:deactivate", args=[therapist.pk]), {"confirm": "yes"})
     therapist.refresh_from_db()
     assert therapist.is_active  # refused: caseload first
 
     handover(admin, therapist, colleague, courses=[course], patients=[waiting])
     waiting.refresh_from_db()
     assert waiting.therapist == colleague
-    admin.post(reverse("staff:deactivate", args=[therapist.pk]))
+    admin.post(reverse("staff:deactivate", args=[therapist.pk]), {"confirm": "yes"})
     therapist.refresh_from_db()
     assert not therapist.is_active
 

@@ -597,3 +597,60 @@ def test_a_form_shown_again_after_a_refused_post_is_an_audited_view(client_for, 
     shown = AuditEvent.objects.filter(action="view", object_id=str(session.pk))
     assert shown.count() == before + 1
     assert shown.latest("pk").detail == "form shown again"
+
+
+def test_the_course_page_says_which_reminders_will_not_be_sent(client_for, therapist):
+    """As the session page does: pending reminders of a patient without consent say so."""
+    without = open_course(make_patient(therapist, given_name="Nora", reminder_consent=False))
+    page = client_for(therapist).get(reverse("sessions:course", args=[without.pk]))
+    text = page.content.decode()
+    assert "won't be sent" in text and ": pending</span>" not in text
+    with_consent = open_course(make_patient(therapist, given_name="Cora"))
+    text = client_for(therapist).get(reverse("sessions:course", args=[with_consent.pk]))
+    assert ": pending</span>" in text.content.decode()
+
+
+def test_the_item_9_badge_follows_the_risk(client_for, therapist, patient):
+    from risk import services as risk_services
+    from risk.models import RiskEpisode
+    from tests.risk.test_pathway import ASSESSED
+
+    course = open_course(patient, start=timezone.localdate() - timedelta(weeks=2))
+    session = attend(course.sessions.get(number=1))
+    services.measure_record(
+        by=therapist,
+        session=session,
+        kind="phq9",
+        answers={f"item_{n}": 1 for n in range(1, 10)},
+    )
+    url = reverse("sessions:course", args=[course.pk])
+    assert ">risk open</span>" in client_for(therapist).get(url).content.decode()
+    episode = RiskEpisode.objects.get()
+    risk_services.assessment_record(by=therapist, episode=episode, session=session, fields=ASSESSED)
+    risk_services.episode_close(by=therapist, episode=episode, review="Reviewed.")
+    page = client_for(therapist).get(url).content.decode()
+    assert ">followed up</span>" in page and ">risk open</span>" not in page
+
+
+# (days before today the course starts, confirmed?) -> opened?
+PAST_STARTS = [(0, False, True), (7, False, True), (8, False, False), (8, True, True),
+               (90, False, False), (90, True, True)]  # fmt: skip
+
+
+@pytest.mark.parametrize(("days", "confirmed", "opened"), PAST_STARTS)
+def test_a_start_in_the_past_is_booked_only_once_confirmed(
+    client_for, therapist, patient, days, confirmed, opened
+):
+    start = timezone.localdate() - timedelta(days=days)
+    data = course_post(start_date=start.isoformat(), usual_weekday=str(start.weekday()))
+    if confirmed:
+        data["past_start_confirmed"] = "on"
+    response = client_for(therapist).post(reverse("sessions:course_open", args=[patient.pk]), data)
+    assert (response.status_code == 302) == opened
+    assert Course.objects.filter(patient=patient).exists() == opened
+    if not opened:
+        page = response.content.decode()
+        assert f"This start was {days} days ago" in page
+        assert (
+            'value="Moderate depressive episode"' in page or "Moderate depressive episode" in page
+        )
