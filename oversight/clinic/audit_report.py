@@ -82,6 +82,45 @@ def model_names() -> dict[str, str]:
     return {model._meta.label_lower: str(model._meta.verbose_name) for model in apps.get_models()}
 
 
+# How the report names an object of these types (one query per type on a page): a person
+# by name, a session by its number, a patient by record number. No clinical content.
+NAMED = {
+    "accounts.user": (User, "full_name", "{}", ("clinic_id",)),
+    "patients.patient": (Patient, "record_number", "patient {}", ("clinic_id",)),
+    "therapy_sessions.therapysession": (
+        "therapy_sessions.TherapySession",
+        "number",
+        "session {}",
+        ("course__patient__clinic_id",),
+    ),
+}
+
+
+def object_labels(user, events: list[AuditEvent]) -> dict[tuple[str, str], str]:
+    """{(object type, object id): how the report names it} for these events: people and
+    objects by name, not by database id; what cannot be named (gone, or of another clinic)
+    falls back to its type and id."""
+    names = model_names()
+    labels = {}
+    wanted: dict[str, set[int]] = {}
+    for event in events:
+        if event.object_type and event.object_id.isdigit():
+            wanted.setdefault(event.object_type, set()).add(int(event.object_id))
+    for object_type, ids in wanted.items():
+        if object_type not in NAMED:
+            continue
+        model, field, shown, (scope,) = NAMED[object_type]
+        model = apps.get_model(model) if isinstance(model, str) else model
+        rows = model.objects.filter(pk__in=ids, **{scope: user.clinic_id}).values_list("pk", field)
+        for pk, value in rows:
+            labels[(object_type, str(pk))] = shown.format(value)
+    for event in events:
+        key = (event.object_type, event.object_id)
+        if event.object_type and key not in labels:
+            labels[key] = f"{names.get(event.object_type, event.object_type)} #{event.object_id}"
+    return labels
+
+
 # --- Export ---------------------------------------------------------------------------------
 
 

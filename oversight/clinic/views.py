@@ -110,9 +110,9 @@ def audit_report_page(request):
     events = audit_report.audit_events_for(request.user, filters=filters, sort=sort)
     page = Paginator(events, REPORT_PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
-    names = audit_report.model_names()
+    labels = audit_report.object_labels(request.user, page.object_list)
     for event in page.object_list:
-        event.object_label = names.get(event.object_type, event.object_type)
+        event.object_label = labels.get((event.object_type, event.object_id), "")
     audit_record(action=Action.VIEW, by=request.user, detail=f"audit report page {page.number}")
     left, _ = audit_report.exports_left(request.user)
     return render(

@@ -231,3 +231,19 @@ def test_report_and_export_are_for_clinic_admins_only(client_for, therapist, sup
         assert client.get(URL).status_code == 403
         assert client.post(EXPORT).status_code == 403
     assert not AuditEvent.objects.filter(action="export").exists()
+
+
+def test_people_and_objects_are_named_not_numbered(admin_client, therapist, colleague, patient):
+    """#16: the report named objects by database id ("user #12", "(id 7)")."""
+    from ipt_clinic.accounts.audit import Action, audit_record
+    from tests.conftest import open_course
+
+    session = open_course(patient).sessions.get(number=3)
+    audit_record(action=Action.UPDATE, by=therapist, obj=colleague, detail="roles")
+    audit_record(action=Action.VIEW, by=therapist, obj=session, patient_id=patient.pk)
+    page = admin_client.get(reverse("clinic_admin:audit")).content.decode()
+    rows = page.split("<tbody>", 1)[1]
+    assert f"<td>{colleague.full_name}</td>" in rows
+    assert "<td>session 3</td>" in rows
+    assert f"#{colleague.pk}<" not in rows and f"#{session.pk}<" not in rows
+    assert f"(id {patient.pk})" not in rows and patient.record_number in rows
