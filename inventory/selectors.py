@@ -135,3 +135,32 @@ def inventory_suggestions(relationships, areas: list[ProblemArea]) -> list[str]:
                 "consider a role dispute or a role transition."
             )
     return hints
+
+
+# The termination review's fields, and the termination notes' fields they start from.
+REVIEW_FROM_NOTES = {
+    "gains_reviewed": "gains_reviewed",
+    "feelings_about_ending": "feelings_about_ending",
+    "warning_symptoms": "warning_signs",
+    "relapse_plan": "relapse_plan",
+}
+
+
+def review_start_from_notes(course: Course) -> dict[str, str]:
+    """A first draft of the termination review from what the termination sessions' notes
+    already hold (held sessions, in order, each labelled with its number), for the therapist
+    to edit rather than type again."""
+    held = TherapySession.objects.filter(
+        course=course, attendance=TherapySession.Attendance.ATTENDED
+    ).order_by("number")
+    rows = list(held.values("number", *REVIEW_FROM_NOTES.values()))
+    start = {}
+    for review_field, note_field in REVIEW_FROM_NOTES.items():
+        parts = [
+            f"Session {row['number']}: {row[note_field].strip()}"
+            for row in rows
+            if row[note_field].strip()
+        ]
+        if parts:
+            start[review_field] = "\n\n".join(parts)
+    return start

@@ -45,6 +45,7 @@ from .selectors import (
     problem_areas_of,
     relationship_get_for,
     relationships_of,
+    review_start_from_notes,
     termination_review_of,
 )
 
@@ -462,7 +463,11 @@ def termination_review(request, course_pk: int):
     course = course_get_for(request.user, course_pk)
     review = termination_review_of(course)
     form = TerminationReviewForm(
-        request.POST or None, instance=review, areas=problem_areas_of(course)
+        request.POST or None,
+        instance=review,
+        areas=problem_areas_of(course),
+        # A first review starts from what the termination notes already hold.
+        initial=review_start_from_notes(course) if review is None else None,
     )
     if request.method == "POST":
         course = course_get_for(request.user, course_pk, for_edit=True)

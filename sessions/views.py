@@ -480,12 +480,18 @@ def session_amend(request, pk: int):
     _audit_get(request, session, session.course)
     return render(
         request,
-        "sessions/session_form.html",
+        "sessions/amend_form.html",
         {
             "nav": "patients",
             "session": session,
             "form": form,
             "title": f"Amend the signed note of session {session.number}",
+            "note_fields": [
+                (session._meta.get_field(name), getattr(session, name))
+                for name in note_fields_of(session)
+            ],
+            "amendments": session.amendments.select_related("author"),
+            "zone": session.course.patient.clinic.zone,
         },
     )
 

@@ -359,3 +359,23 @@ def test_the_database_keeps_secondary_ratings_paired_and_in_1_to_5(course, thera
                 secondary_ipos_patient=patient_rating,
                 secondary_ipos_therapist=therapist_rating,
             )
+
+
+def test_a_first_termination_review_starts_from_the_termination_notes(
+    client_for, patient, therapist
+):
+    from django.urls import reverse
+
+    course = open_course(patient, start=timezone.localdate() - timedelta(weeks=13))
+    for number, gains in ((10, "Back at choir."), (11, ""), (12, "Sleeping well.")):
+        session = attend(course.sessions.get(number=number))
+        session_services.session_note_save(
+            by=therapist,
+            session=session,
+            fields={"gains_reviewed": gains, "relapse_plan": f"Plan {number}"},
+        )
+    url = reverse("inventory:termination_review", args=[course.pk])
+    page = client_for(therapist).get(url).content.decode()
+    assert "Session 10: Back at choir." in page and "Session 12: Sleeping well." in page
+    assert "Session 11:" not in page.split('name="gains_reviewed"', 1)[1].split("</textarea>")[0]
+    assert "Session 12: Plan 12" in page

@@ -654,3 +654,18 @@ def test_a_start_in_the_past_is_booked_only_once_confirmed(
         assert (
             'value="Moderate depressive episode"' in page or "Moderate depressive episode" in page
         )
+
+
+def test_the_amendment_form_shows_the_signed_original_beside_it(client_for, therapist, patient):
+    course = open_course(patient)
+    session = attend(course.sessions.get(number=1))
+    services.session_note_save(
+        by=therapist, session=session, fields={"progress_note": "THE-SIGNED-ORIGINAL"}
+    )
+    services.session_sign(by=therapist, session=session)
+    services.session_amend(by=therapist, session=session, reason="typo", text="FIRST-AMENDMENT")
+    page = client_for(therapist).get(reverse("sessions:session_amend", args=[session.pk]))
+    text = page.content.decode()
+    original = text.split('id="original-heading"', 1)[1]
+    assert "THE-SIGNED-ORIGINAL" in original and "FIRST-AMENDMENT" in original
+    assert 'name="text"' in text  # and the form to write the next one
