@@ -153,3 +153,25 @@ def test_the_workspace_on_small_and_large_screens(browser, live_server, shot, th
     shot(page, f"workspace-{width}")
     assert not overflow
     context.close()
+
+
+def test_tables_keep_their_key_columns_at_390_px(browser, live_server, shot, therapist):
+    """#16: at 390 px the course's tables became cut-off rows; now each row is a card whose
+    cells (attendance, note, reminders, item 9) are all on the screen."""
+    session = middle_session_today(therapist, name="Bea")
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 900})
+    page = context.new_page()
+    sign_in(page, therapist.email, PASSWORD)
+    page.goto(f"/courses/{session.course_id}/")
+    for label in ("Attendance", "Note", "Reminders", "Item 9"):
+        cell = page.locator(f"td[data-label='{label}']").first
+        box = cell.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, (label, box)
+    assert not page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+    shot(page, "course-390")
+    page.goto("/")
+    cell = page.locator("td[data-label='PHQ-9']").first
+    box = cell.bounding_box()
+    assert box and box["x"] + box["width"] <= 390
+    shot(page, "home-390")
+    context.close()
