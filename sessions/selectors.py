@@ -21,6 +21,7 @@ from ipt_clinic.accounts.access import clinical_owner_ids, editable_owner_ids, r
 from patients.models import Patient
 
 from .initial_tasks import outstanding_note_tasks
+from .measure_schedule import due_at
 from .models import (
     Course,
     Measure,
@@ -318,6 +319,8 @@ def day_of_work(user, now) -> dict[str, list[TherapySession]]:
         .order_by("scheduled_start", "pk")
     )
     day_of_work = {"today": [], "to_record": [], "to_sign": []}
+    sessions = list(sessions)
+    _mark_measures_due(sessions)
     for session in sessions:
         if session.scheduled_start >= start:
             day_of_work["today"].append(session)
@@ -326,3 +329,15 @@ def day_of_work(user, now) -> dict[str, list[TherapySession]]:
         else:
             day_of_work["to_sign"].append(session)
     return day_of_work
+
+
+def _mark_measures_due(sessions: list[TherapySession]) -> None:
+    """Set `measures_due` (the labels of the measures due and not yet taken) on each session,
+    from its course's measures: one query for all of them."""
+    by_course: dict[int, list[Measure]] = {}
+    measures = Measure.objects.filter(course_id__in={s.course_id for s in sessions})
+    for measure in measures.select_related("session"):
+        by_course.setdefault(measure.course_id, []).append(measure)
+    for session in sessions:
+        due = due_at(session, by_course.get(session.course_id, []))
+        session.measures_due = [d.label for d in due if d.outstanding]

@@ -199,6 +199,8 @@ def test_the_home_opens_on_today(client_for, therapist, patient, colleague, quer
     assert url(third) in to_record and url(second) not in today_part
     to_sign = today_part.split("Notes to finish and sign", 1)[1]
     assert url(first) in to_sign
+    # Each says what is due: nothing was taken, so the PHQ-9 and the GAD-7.
+    assert "PHQ-9 due" in today_part and "GAD-7 due" in today_part
     # Constant in the caseload's size.
     before = queries_for(client, reverse("therapist_home"))
     for n in range(3):
