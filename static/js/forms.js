@@ -46,3 +46,19 @@ window.addEventListener("pageshow", (event) => {
     }
   });
 })();
+
+// A "Clear the answers" button (data-clear="<selector>"): a picked radio cannot be unpicked
+// by the browser, so a questionnaire answered by mistake is emptied here before saving.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-clear]");
+  if (!button) return;
+  const target = document.querySelector(button.dataset.clear);
+  if (!target) return;
+  target.querySelectorAll("input[type=radio], input[type=checkbox]").forEach((input) => {
+    input.checked = false;
+  });
+  target.querySelectorAll("select").forEach((select) => {
+    select.selectedIndex = 0;
+  });
+  target.dispatchEvent(new Event("change", { bubbles: true }));
+});

@@ -175,3 +175,20 @@ def test_tables_keep_their_key_columns_at_390_px(browser, live_server, shot, the
     assert box and box["x"] + box["width"] <= 390
     shot(page, "home-390")
     context.close()
+
+
+def test_baseline_answers_can_be_cleared_before_saving(page, therapist):
+    from sessions.models import Course
+
+    patient = make_patient(therapist, given_name="Cleo")
+    sign_in(page, therapist.email, PASSWORD)
+    page.goto(f"/patients/{patient.pk}/courses/new/")
+    page.locator("#baseline-phq9 input[name='phq9-item_1'][value='2']").check()
+    page.get_by_role("button", name="Clear the PHQ-9 answers").click()
+    assert page.locator("#baseline-phq9 input:checked").count() == 0
+    page.get_by_label("Usual time").fill("10:00")
+    page.get_by_label("Indication").fill("Moderate depression")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Open the course and book its sessions").click()
+    course = Course.objects.get(patient=patient)
+    assert not course.measures.exists()
