@@ -379,3 +379,27 @@ class TerminationReviewForm(VersionedForm):
         if day > timezone.localdate():
             raise forms.ValidationError("The date cannot be in the future.")
         return day
+
+
+class GoalOutcomesForm(forms.Form):
+    """Each goal's outcome, asked when the course completes (one field per goal)."""
+
+    def __init__(self, *args, goals, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.goals = {f"goal_{goal.pk}": goal for goal in goals}
+        for name, goal in self.goals.items():
+            self.fields[name] = forms.ChoiceField(
+                label=f"{goal.problem_area.get_area_display().capitalize()}: {goal.text}",
+                choices=Goal.Status.choices,
+                initial=goal.status,
+            )
+        self.helper = form_helper(*self.fields, form_tag=False)
+
+    def changed_goals(self) -> list[Goal]:
+        """The goals whose outcome the form changes, with it set."""
+        changed = []
+        for name in self.changed_data:
+            goal = self.goals[name]
+            goal.status = self.cleaned_data[name]
+            changed.append(goal)
+        return changed

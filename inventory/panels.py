@@ -6,7 +6,7 @@ from sessions.phases import Phase
 from sessions.workspace import WorkspacePart
 
 from . import services
-from .forms import SessionFocusForm
+from .forms import GoalOutcomesForm, SessionFocusForm
 from .models import SessionFocus, TerminationReview
 from .selectors import (
     focus_of,
@@ -81,5 +81,23 @@ def session_focus_part(request, session, data):
         title="What this session worked on",
         template="inventory/_workspace_focus.html",
         form=form,
+        save=save,
+    )
+
+
+def goal_outcomes_part(request, course, data):
+    """Completing a course: the outcome of each of its goals."""
+    goals = list(goals_of(course).select_related("problem_area"))
+    if not goals:
+        return None
+
+    def save(by, form):
+        for goal in form.changed_goals():
+            services.goal_save(by=by, goal=goal)
+
+    return WorkspacePart(
+        title="Each goal's outcome",
+        template="inventory/_goal_outcomes.html",
+        form=GoalOutcomesForm(data, prefix="goals", goals=goals),
         save=save,
     )

@@ -74,6 +74,9 @@ session_banners = Hook("alerts at the top of a session's pages")
 # The session workspace's sections from the apps above: callables (request, session, data)
 # -> sessions.workspace.WorkspacePart or None (inventory: the problem-area focus).
 workspace_parts = Hook("sections of the session workspace")
+# ... and of completing a course: callables (request, course, data) -> WorkspacePart or None
+# (inventory: each goal's outcome), saved before the course completes.
+completion_parts = Hook("sections of completing a course")
 # The services that change what a course's caseload facts are computed from (its sessions,
 # measures, problem areas, formulation, inventory, contract) tell, in their transaction, the
 # ids of the courses changed (oversight: the stored facts are recomputed).

@@ -38,6 +38,25 @@ def patient_update(*, by: User, patient: Patient, based_on: EditVersion | None =
 
 
 @transaction.atomic
+def patient_discharge(*, by: User, patient: Patient) -> Patient:
+    """Mark the patient discharged (no further treatment planned here): they leave the active
+    caseload, their record stays as it is. Refused while an archive check objects (an open
+    course) or when the patient is archived."""
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    if patient.is_archived:
+        raise ValidationError("This patient is archived: restore them first.")
+    problems = hooks.archive_checks.problems(patient)
+    if problems:
+        raise ValidationError(problems)
+    patient.status = Patient.Status.DISCHARGED
+    patient.save(update_fields=["status", "updated_at"])
+    audit_record(
+        action=Action.UPDATE, by=by, obj=patient, patient_id=patient.pk, detail="discharged"
+    )
+    return patient
+
+
+@transaction.atomic
 def patient_archive(*, by: User, patient: Patient) -> Patient:
     """Archive instead of delete: the record stays, out of the everyday caseload. Refused
     while a registered archive check objects (sessions: an open course)."""

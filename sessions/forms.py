@@ -167,10 +167,14 @@ class ContractForm(Versioned, forms.Form):
 
 class CompleteCourseForm(forms.Form):
     ended_on = forms.DateField(label="Completed on", widget=DateInput(), initial=timezone.localdate)
+    discharge = forms.BooleanField(
+        label="Mark the patient discharged: no further treatment is planned here",
+        required=False,
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, prefix="complete", **kwargs)
-        self.helper = form_helper("ended_on", submit="Complete the course", form_tag=False)
+        self.helper = form_helper("ended_on", "discharge", form_tag=False)
 
 
 class EndEarlyForm(forms.Form):

@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,6 +17,7 @@ from ipt_clinic.accounts.access import CLINICAL_ROLES, Role, is_treating, may_ed
 from ipt_clinic.accounts.audit import Action, audit_page_view, audit_record
 from ipt_clinic.forms import add_service_errors, form_or_rejected, keep_rejected
 from patients.selectors import patient_get_for
+from patients.services import patient_discharge
 
 from . import reminders, services
 from .charts import measure_chart
@@ -198,11 +200,17 @@ def course_close(request, pk: int):
     action = request.POST.get("action") if request.method == "POST" else None
     complete_form = CompleteCourseForm(request.POST if action == "complete" else None)
     early_form = EndEarlyForm(request.POST if action == "early" else None)
+    # What the apps above ask when the course completes (inventory: each goal's outcome).
+    data = request.POST if action == "complete" else None
+    parts = [part for make in hooks.completion_parts if (part := make(request, course, data))]
     form = {"complete": complete_form, "early": early_form}.get(action)
-    if form is not None and form.is_valid():
+    valid = form is not None and form.is_valid()
+    if action == "complete":
+        valid = all([valid, *(part.form.is_valid() for part in parts)])
+    if valid:
         try:
             if action == "complete":
-                services.course_complete(by=request.user, course=course, **form.cleaned_data)
+                _complete(request, course, complete_form.cleaned_data, parts)
             else:
                 services.course_end_early(by=request.user, course=course, **form.cleaned_data)
         except ValidationError as error:
@@ -219,8 +227,20 @@ def course_close(request, pk: int):
             "course": course,
             "complete_form": complete_form,
             "early_form": early_form,
+            "parts": parts,
         },
     )
+
+
+@transaction.atomic
+def _complete(request, course, data: dict, parts) -> None:
+    """Each part (the goals' outcomes), the completion, and the discharge if asked: all or
+    nothing."""
+    for part in parts:
+        part.save(request.user, part.form)
+    services.course_complete(by=request.user, course=course, ended_on=data["ended_on"])
+    if data["discharge"]:
+        patient_discharge(by=request.user, patient=course.patient)
 
 
 # --- Sessions -------------------------------------------------------------------------------

@@ -379,3 +379,69 @@ def test_a_first_termination_review_starts_from_the_termination_notes(
     assert "Session 10: Back at choir." in page and "Session 12: Sleeping well." in page
     assert "Session 11:" not in page.split('name="gains_reviewed"', 1)[1].split("</textarea>")[0]
     assert "Session 12: Plan 12" in page
+
+
+def _ready_to_complete(patient, therapist):
+    course = open_course(patient, start=timezone.localdate() - timedelta(weeks=13))
+    attend(course.sessions.get(number=10))
+    area = ProblemArea.objects.create(course=course, area="role_transition")
+    goals = [
+        Goal.objects.create(problem_area=area, text="Join a choir"),
+        Goal.objects.create(problem_area=area, text="Call Mum weekly", status="in_progress"),
+    ]
+    services.termination_review_save(
+        by=therapist,
+        review=TerminationReview(
+            course=course,
+            gains_reviewed="g",
+            feelings_about_ending="f",
+            ipos_patient=4,
+            ipos_therapist=3,
+            warning_symptoms="w",
+            relapse_plan="r",
+            maintenance="none",
+        ),
+    )
+    return course, goals
+
+
+@pytest.mark.parametrize("discharge", [True, False])
+def test_completing_asks_each_goals_outcome_and_offers_discharge(
+    client_for, patient, therapist, discharge
+):
+    from django.urls import reverse
+
+    course, (choir, mum) = _ready_to_complete(patient, therapist)
+    url = reverse("sessions:course_close", args=[course.pk])
+    client = client_for(therapist)
+    page = client.get(url).content.decode()
+    assert "Role transition: Join a choir" in page and "Mark the patient discharged" in page
+    data = {
+        "action": "complete",
+        "complete-ended_on": timezone.localdate().isoformat(),
+        f"goals-goal_{choir.pk}": "achieved",
+        f"goals-goal_{mum.pk}": "in_progress",
+    }
+    if discharge:
+        data["complete-discharge"] = "on"
+    assert client.post(url, data).status_code == 302
+    course.refresh_from_db()
+    choir.refresh_from_db()
+    patient.refresh_from_db()
+    assert course.status == "completed" and choir.status == "achieved"
+    assert patient.status == ("discharged" if discharge else "active")
+
+
+def test_a_refused_completion_changes_no_goal(client_for, patient, therapist):
+    from django.urls import reverse
+
+    course, (choir, _) = _ready_to_complete(patient, therapist)
+    future = (timezone.localdate() + timedelta(days=3)).isoformat()
+    response = client_for(therapist).post(
+        reverse("sessions:course_close", args=[course.pk]),
+        {"action": "complete", "complete-ended_on": future, f"goals-goal_{choir.pk}": "achieved"},
+    )
+    assert response.status_code == 200
+    choir.refresh_from_db()
+    course.refresh_from_db()
+    assert choir.status == "open" and course.is_open
