@@ -91,6 +91,25 @@ class TimelineMark:
     kind: str
     mood: str
     line_to: float
+    label_x: float = 0
+    anchor: str = "start"
+
+
+# An event's label is drawn at 11 px: at most this wide per character (a generous average
+# for the sans-serif fonts the browsers use), so that it can be kept inside the drawing.
+LABEL_CHARACTER_WIDTH = 6.6
+LABEL_GAP = 7  # between the event's dot and its label
+
+
+def label_placement(x: float, label: str, width: float = TIMELINE_WIDTH) -> tuple[float, str]:
+    """(x, text-anchor) of an event's label: to the right of its dot, or, where it would run
+    past the drawing's right edge, to the left of it; never past the left edge either."""
+    length = len(label) * LABEL_CHARACTER_WIDTH
+    if x + LABEL_GAP + length <= width:
+        return x + LABEL_GAP, "start"
+    if x - LABEL_GAP - length >= 0:
+        return x - LABEL_GAP, "end"
+    return max(0.0, width - length), "start"  # longer than either side: flush right
 
 
 def timeline(events, phq9, *, start: date, end: date) -> dict:
@@ -104,11 +123,16 @@ def timeline(events, phq9, *, start: date, end: date) -> dict:
     marks = []
     for index, event in enumerate(events):
         level = index % 4
+        x = x_of(event.occurred_on)
+        label = shorten(event.description, 39)
+        label_x, anchor = label_placement(x, label)
         marks.append(
             TimelineMark(
-                x=x_of(event.occurred_on),
+                x=x,
+                label_x=round(label_x, 1),
+                anchor=anchor,
                 y=AXIS_Y - 30 - 28 * level,
-                label=shorten(event.description, 39),
+                label=label,
                 when=event.occurred_on,
                 kind=event.kind,
                 mood=event.mood_effect,

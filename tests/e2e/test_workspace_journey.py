@@ -192,3 +192,32 @@ def test_baseline_answers_can_be_cleared_before_saving(page, therapist):
         page.get_by_role("button", name="Open the course and book its sessions").click()
     course = Course.objects.get(patient=patient)
     assert not course.measures.exists()
+
+
+def test_timeline_labels_stay_inside_the_drawing(page, therapist):
+    """#16: an event near the right edge had its label cut off by the drawing's edge."""
+    from inventory.models import LifeEvent
+
+    session = middle_session_today(therapist, name="Tara")
+    course = session.course
+    for days, text in ((400, "Moved to London for a new job"), (30, "Argument with her sister"),
+                       (0, "Started a promotion she had wanted for years")):  # fmt: skip
+        LifeEvent.objects.create(
+            course=course,
+            occurred_on=timezone.localdate() - timedelta(days=days),
+            description=text,
+        )
+    sign_in(page, therapist.email, PASSWORD)
+    page.goto(f"/courses/{course.pk}/timeline/")
+    boxes = page.evaluate(
+        """() => {
+          const svg = document.querySelector('svg.timeline-diagram, .timeline-diagram svg');
+          const width = svg.viewBox.baseVal.width;
+          return [...svg.querySelectorAll('text.event-label')].map(t => {
+            const b = t.getBBox(); return [b.x, b.x + b.width, width];
+          });
+        }"""
+    )
+    assert len(boxes) == 3
+    for left, right, width in boxes:
+        assert left >= 0 and right <= width, (left, right, width)
