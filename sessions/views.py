@@ -677,6 +677,10 @@ def _workspace_context(request, workspace, draft) -> dict:
         "countersign": session.note_author_id not in (None, request.user.pk),
         "fresh": request.method == "GET",
         "answer_choices": ANSWER_CHOICES,
+        # The risk check is asked when due: risk open, an item 9 above 0 here, or one written.
+        "risk_check_due": bool(session.risk_check_note)
+        or any(m.self_harm_positive for m in measures if m.session_id == session.pk)
+        or "risk open" in hooks.badges_of([course]).get(course.pk, []),
     }
 
 

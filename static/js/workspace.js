@@ -41,7 +41,11 @@
     }
     const item9 = grid.querySelector(".item-9 input:checked");
     const warning = grid.querySelector(".item-9-warning");
-    if (warning) warning.hidden = !(item9 && Number(item9.value) > 0);
+    const positive = Boolean(item9 && Number(item9.value) > 0);
+    if (warning) warning.hidden = !positive;
+    // An item 9 above 0: the risk check is due in this note.
+    const riskCheck = document.querySelector(".risk-check-field");
+    if (riskCheck && positive) riskCheck.hidden = false;
   }
 
   document.querySelectorAll(".measure-grid").forEach((grid) => {

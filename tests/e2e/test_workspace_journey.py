@@ -50,6 +50,10 @@ def middle_session_today(therapist, name="Ivy"):
     session = course.sessions.get(number=5)
     session.scheduled_start = timezone.now() - timedelta(hours=1)
     session.save(update_fields=["scheduled_start"])
+    # The later sessions weekly from next week (none of them today).
+    for later in course.sessions.filter(number__gt=5):
+        later.scheduled_start = timezone.now() + timedelta(weeks=later.number - 5)
+        later.save(update_fields=["scheduled_start"])
     return session
 
 
@@ -75,7 +79,8 @@ def test_an_ordinary_session_in_two_page_loads_by_keyboard(page, shot, therapist
     for answer in "110101000":  # one key per item: the row's answer, then on to the next
         press(answer)
     assert page.locator("[data-total-for=phq9]").inner_text() == "Total 4 · minimal"
-    press("Tab")  # past the difficulty question, to GAD-7 (not due: folded)
+    press("Tab")  # past the difficulty question, to "clear the answers"
+    press("Tab")  # to GAD-7 (not due: folded)
     press("Tab")  # to "How have things been since we last met?"
     page.keyboard.type("A quieter week; saw her sister twice.")
     press("Tab")
@@ -87,8 +92,7 @@ def test_an_ordinary_session_in_two_page_loads_by_keyboard(page, shot, therapist
     press("Tab", 8)  # the other techniques, then between-session work
     press("Tab")
     page.keyboard.type("Worked on the transition; she named two gains of the new job.")
-    press("Tab")  # risk check
-    press("Tab")  # what the session worked on: the primary area
+    press("Tab")  # what the session worked on (the risk check is not due: no item 9, no risk)
     press("Space")
     shot(page, "workspace-2-filled")
     with page.expect_navigation():
@@ -221,3 +225,57 @@ def test_timeline_labels_stay_inside_the_drawing(page, therapist):
     assert len(boxes) == 3
     for left, right, width in boxes:
         assert left >= 0 and right <= width, (left, right, width)
+
+
+def test_a_full_day_of_three_sessions_from_the_home_page(page, shot, therapist):
+    """Three patients today; from the home page, each signed session leads to the next."""
+    sessions = [middle_session_today(therapist, name=name) for name in ("Ann", "Bo", "Cy")]
+    for hours_ago, session in zip((5, 3, 1), sessions, strict=True):
+        session.scheduled_start = timezone.now() - timedelta(hours=hours_ago)
+        session.save(update_fields=["scheduled_start"])
+    sign_in(page, therapist.email, PASSWORD)
+    page.goto("/")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Open session 5 of Ann Quinn").click()
+    for session in sessions:
+        assert f"/sessions/{session.pk}/workspace/" in page.url
+        page.get_by_label("Attended as booked (50 minutes)").check()
+        page.get_by_label("Progress note").fill(
+            f"Session with {session.course.patient.given_name}."
+        )
+        page.get_by_label("primary area: role transition").check()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Save and sign").click()
+    assert page.url.rstrip("/").endswith("/therapist") or "/therapist/" in page.url
+    assert "No more sessions today" in page.content()
+    shot(page, "workspace-day-done")
+    for session in sessions:
+        session.refresh_from_db()
+        assert session.is_signed
+
+
+def test_two_tabs_on_one_note_the_second_is_refused_and_nothing_is_lost(
+    browser, live_server, therapist
+):
+    session = middle_session_today(therapist, name="Dee")
+    attend(TherapySession.objects.get(pk=session.pk))
+    context = browser.new_context(base_url=live_server.url)
+    first = context.new_page()
+    sign_in(first, therapist.email, PASSWORD)
+    second = context.new_page()
+    url = f"/sessions/{session.pk}/workspace/"
+    first.goto(url)
+    second.goto(url)
+    first.get_by_label("Progress note").fill("Saved from the first tab.")
+    with first.expect_navigation():
+        first.get_by_role("button", name="Save", exact=True).click()
+    second.get_by_label("Progress note").fill("Typed in the second tab.")
+    with second.expect_navigation():
+        second.get_by_role("button", name="Save", exact=True).click()
+    page = second.content()
+    assert "Saved by someone else after you opened this page" in page
+    assert "Saved from the first tab." in page  # what was saved meanwhile, shown
+    assert second.get_by_label("Progress note").input_value() == "Typed in the second tab."
+    session.refresh_from_db()
+    assert session.progress_note == "Saved from the first tab."
+    context.close()

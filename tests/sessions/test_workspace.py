@@ -206,3 +206,13 @@ def test_the_home_opens_on_today(client_for, therapist, patient, colleague, quer
     for n in range(3):
         open_course(make_patient(therapist, given_name=f"P{n}"), start=timezone.localdate())
     assert queries_for(client, reverse("therapist_home")) == before
+
+
+def test_the_risk_check_is_asked_when_due(client_for, therapist, middle):
+    from risk import services as risk_services
+
+    client = client_for(therapist)
+    assert 'class="risk-check-field" hidden' in client.get(url(middle)).content.decode()
+    risk_services.episode_open(by=therapist, course=middle.course, reason="Said so.")
+    page = client.get(url(middle)).content.decode()
+    assert 'class="risk-check-field">' in page
