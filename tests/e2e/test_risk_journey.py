@@ -96,7 +96,7 @@ def test_item_9_opens_the_pathway_until_a_review_closes_it(
     context, page = new_page(browser, live_server)
     sign_in(page, therapist.email, PASSWORD)
     page.wait_for_url(re.compile(r"/therapist/$"))
-    page.get_by_role("link", name="Rowan Reed").first.click()
+    page.get_by_role("link", name="Rowan Reed", exact=True).first.click()
     assert page.get_by_role("alert").filter(has_text="Risk open").is_visible()
     page.get_by_role("link", name="Open the risk pathway").click()
     assert page.get_by_text("acknowledged").first.is_visible()

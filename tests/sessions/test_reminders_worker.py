@@ -51,7 +51,13 @@ def test_a_worker_sends_a_due_reminder_by_smtp(celery_worker, smtp_mail, therapi
     calendar = parts["text/calendar"].get_content()
     session.refresh_from_db()
     assert f"DTSTART:{session.scheduled_start.astimezone(UTC):%Y%m%dT%H%M%SZ}" in calendar
+    # The message reaches the sink a moment before the worker's transaction marks the row
+    # sent (the send comes first): wait for it rather than read it at once.
+    deadline = time.monotonic() + 20
     second.refresh_from_db()
+    while second.state != State.SENT and time.monotonic() < deadline:
+        time.sleep(0.05)
+        second.refresh_from_db()
     assert second.state == State.SENT and second.sent_at >= second.send_at
 
 
