@@ -66,7 +66,15 @@ REQUEST_TIMEOUT = 30  # seconds; a slower answer counts as an error
 SIGN_IN_TIMEOUT = 120  # seconds for every client to sign in before the timed run starts
 POOL = 40  # ids of each kind a client remembers
 
-THERAPIST_PAGES = ("therapist home", "patient list", "patient", "course", "session", "inventory")
+THERAPIST_PAGES = (
+    "therapist home",
+    "patient list",
+    "patient",
+    "course",
+    "session",
+    "workspace",
+    "inventory",
+)
 SUPERVISOR_PAGES = ("supervision dashboard", "supervision ?flag=any", "supervised course")
 SIGN_IN_PAGES = ("login form", "sign in (POST)")
 ORDER = (*SIGN_IN_PAGES, *THERAPIST_PAGES, *SUPERVISOR_PAGES)
@@ -75,6 +83,8 @@ LINKS = {
     "patients": re.compile(r'href="/patients/(\d+)/"'),
     "courses": re.compile(r'href="/courses/(\d+)/"'),
     "sessions": re.compile(r'href="/sessions/(\d+)/"'),
+    # A session's workspace, linked from the home's day and from an unsigned session's page.
+    "workspaces": re.compile(r'href="/sessions/(\d+)/workspace/"'),
 }
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
@@ -384,6 +394,12 @@ class Client:
         elif page == "session":
             pk = self.pick("sessions")
             self.get(page, f"/sessions/{pk}/") if pk else self.visit("course")
+        elif page == "workspace":
+            pk = self.pick("workspaces")
+            if pk is None:
+                self.get("therapist home", "/therapist/")
+            else:
+                self.get(page, f"/sessions/{pk}/workspace/")
         elif page == "supervision dashboard":
             self.get(page, "/supervision/")
         elif page == "supervision ?flag=any":

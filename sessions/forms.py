@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from ipt_clinic.forms import DateInput, TimeInput, form_helper
 from ipt_clinic.modelforms import ModelForm
-from ipt_clinic.validation import SHORT_TEXT
+from ipt_clinic.validation import SHORT_TEXT, years_after
 from ipt_clinic.versions import Versioned, VersionedForm
 
 from .models import (
@@ -73,8 +73,10 @@ class CourseOpenForm(ModelForm):
     def clean(self):
         cleaned = super().clean()
         start = cleaned.get("start_date")
-        if start and not cleaned.pop("past_start_confirmed", False):
-            days = (self.instance.local_today() - start).days
+        today = self.instance.local_today()
+        # (A start more than a year ago is refused by the course itself, which says why.)
+        if start and start >= years_after(today, -1) and not cleaned.get("past_start_confirmed"):
+            days = (today - start).days
             if days >= self.PAST_START_DAYS:
                 self.add_error(
                     "start_date",

@@ -79,7 +79,9 @@ def test_therapist_logs_and_signs_a_first_session(therapist, page, shot):
     # Amend the signed note: the original stays.
     page.get_by_role("link", name="Add an amendment").click()
     page.get_by_label("Why").fill("Medication discussion omitted")
-    page.get_by_label("Amendment").fill("Discussed medication; patient prefers to wait.")
+    page.get_by_role("textbox", name="Amendment").fill(
+        "Discussed medication; patient prefers to wait."
+    )
     page.get_by_role("button", name="Add the amendment").click()
     assert page.get_by_text("Discussed medication; patient prefers to wait.").is_visible()
     assert page.get_by_text("Engaged well; agreed to 12 sessions.").is_visible()

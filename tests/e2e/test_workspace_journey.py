@@ -279,3 +279,42 @@ def test_two_tabs_on_one_note_the_second_is_refused_and_nothing_is_lost(
     session.refresh_from_db()
     assert session.progress_note == "Saved from the first tab."
     context.close()
+
+
+def test_the_workspace_states_have_no_serious_accessibility_violations(
+    browser, live_server, therapist
+):
+    """axe-core on the workspace's own states: as opened, with the item-9 warning and the risk
+    check shown, with errors beside the fields, and with a draft restored."""
+    from tests.e2e.test_accessibility import AXE, SERIOUS_VIOLATIONS
+
+    session = middle_session_today(therapist, name="Axel")
+    context = browser.new_context(base_url=live_server.url, bypass_csp=True)
+    page = context.new_page()
+    sign_in(page, therapist.email, PASSWORD)
+    url = f"/sessions/{session.pk}/workspace/"
+    failures = {}
+
+    def check(state: str) -> None:
+        page.evaluate(AXE)
+        if found := page.evaluate(SERIOUS_VIOLATIONS):
+            failures[state] = found
+
+    page.goto(url)
+    check("opened")
+    page.locator("input[name='phq9-item_9'][value='2']").check()
+    assert page.locator(".item-9-warning").is_visible()
+    assert page.locator(".risk-check-field").is_visible()
+    check("item 9 above 0")
+    page.locator("input[name='phq9-item_1'][value='1']").check()  # half a questionnaire
+    page.get_by_label("Progress note").fill("Half done.")
+    page.locator("#draft-status").get_by_text("Draft saved").wait_for()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save", exact=True).click()
+    assert page.get_by_text("Answer this item (0 to 3).").first.is_visible()
+    check("errors shown")
+    page.goto(url)
+    assert page.get_by_label("Progress note").input_value() == "Half done."  # the draft
+    check("draft restored")
+    context.close()
+    assert failures == {}

@@ -261,6 +261,23 @@ def test_a_termination_review_waits_for_the_termination_phase_and_a_sensible_dat
     assert TerminationReview.objects.filter(course=course).exists()
 
 
+def _review(course, **fields) -> TerminationReview:
+    """A complete termination review of `course`, with `fields` changed."""
+    return TerminationReview(
+        course=course,
+        **{
+            "gains_reviewed": "g",
+            "feelings_about_ending": "f",
+            "ipos_patient": 4,
+            "ipos_therapist": 3,
+            "warning_symptoms": "w",
+            "relapse_plan": "r",
+            "maintenance": "none",
+            **fields,
+        },
+    )
+
+
 # (the course's areas, secondary ratings given) -> the review is saved?
 IPOS_CASES = [
     (["role_transition"], None, True),
@@ -279,17 +296,8 @@ def test_each_problem_area_is_rated_on_its_own(patient, therapist, areas, second
     for rank, area in enumerate(areas, 1):
         ProblemArea.objects.create(course=course, area=area, rank=rank)
     patient_rating, therapist_rating = secondary or (None, None)
-    review = TerminationReview(
-        course=course,
-        gains_reviewed="g",
-        feelings_about_ending="f",
-        ipos_patient=4,
-        ipos_therapist=3,
-        secondary_ipos_patient=patient_rating,
-        secondary_ipos_therapist=therapist_rating,
-        warning_symptoms="w",
-        relapse_plan="r",
-        maintenance="none",
+    review = _review(
+        course, secondary_ipos_patient=patient_rating, secondary_ipos_therapist=therapist_rating
     )
     if saved:
         services.termination_review_save(by=therapist, review=review)
@@ -389,19 +397,7 @@ def _ready_to_complete(patient, therapist):
         Goal.objects.create(problem_area=area, text="Join a choir"),
         Goal.objects.create(problem_area=area, text="Call Mum weekly", status="in_progress"),
     ]
-    services.termination_review_save(
-        by=therapist,
-        review=TerminationReview(
-            course=course,
-            gains_reviewed="g",
-            feelings_about_ending="f",
-            ipos_patient=4,
-            ipos_therapist=3,
-            warning_symptoms="w",
-            relapse_plan="r",
-            maintenance="none",
-        ),
-    )
+    services.termination_review_save(by=therapist, review=_review(course))
     return course, goals
 
 
