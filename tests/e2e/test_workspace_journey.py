@@ -178,6 +178,27 @@ def test_tables_keep_their_key_columns_at_390_px(browser, live_server, shot, the
     box = cell.bounding_box()
     assert box and box["x"] + box["width"] <= 390
     shot(page, "home-390")
+    page.goto("/patients/")
+    cell = page.locator("td[data-label='Status']").first
+    box = cell.bounding_box()
+    assert box and box["x"] + box["width"] <= 390
+    assert not page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+    context.close()
+
+
+def test_the_supervisors_dashboard_keeps_its_flags_at_390_px(
+    browser, live_server, shot, therapist, supervisor
+):
+    middle_session_today(therapist, name="Fay")
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 900})
+    page = context.new_page()
+    sign_in(page, supervisor.email, PASSWORD)
+    page.goto("/supervision/")
+    for label in ("Patient", "PHQ-9", "Flags"):
+        box = page.locator(f"td[data-label='{label}']").first.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, (label, box)
+    assert not page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+    shot(page, "dashboard-390")
     context.close()
 
 
