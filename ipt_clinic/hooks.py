@@ -59,6 +59,13 @@ course_banners = Hook("alerts at the top of the course page")
 # Badges beside courses in a list: listeners take the courses and answer {course id: [label]}
 # (risk: "risk open").
 course_badges = Hook("badges beside courses in a list")
+# The badge risk gives a course whose risk episode is open (asked for by name below it).
+RISK_OPEN = "risk open"
+
+
+def has_badge(course, badge: str) -> bool:
+    """Whether a listener gives this one course `badge` (one query per listener)."""
+    return badge in badges_of([course]).get(course.pk, [])
 
 
 def badges_of(courses) -> dict[int, list[str]]:

@@ -110,6 +110,12 @@ class Patient(models.Model):
         return self.status == self.Status.ARCHIVED
 
     @property
+    def wants_reminders(self) -> bool:
+        """Consented and asked for a channel: pending reminders may go out (the sender checks
+        again at sending, with the reasons: sessions.reminders)."""
+        return self.reminder_consent and self.preferred_channel != self.Channel.NONE
+
+    @property
     def treating_therapist_id(self) -> int:  # for access.is_treating and may_edit
         return self.therapist_id
 

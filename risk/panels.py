@@ -1,5 +1,6 @@
 """What the risk pathway adds to the course and session pages (registered in apps.py)."""
 
+from ipt_clinic import hooks
 from ipt_clinic.accounts.access import is_treating
 from sessions.models import Course
 
@@ -58,4 +59,4 @@ def session_risk_banner(request, session):
 def risk_badges(courses) -> dict[int, list[str]]:
     """hooks.course_badges: "risk open" beside each course with an open episode (one query)."""
     ids = [course.pk for course in courses]
-    return {pk: ["risk open"] for pk in courses_at_risk(Course.objects.filter(pk__in=ids))}
+    return {pk: [hooks.RISK_OPEN] for pk in courses_at_risk(Course.objects.filter(pk__in=ids))}

@@ -10,21 +10,12 @@ from ipt_clinic.accounts.audit import Action
 from ipt_clinic.accounts.models import User
 from ipt_clinic.versions import EditVersion, locked_one
 from sessions.models import Course, Measure, TherapySession
-from sessions.services import course_audit, course_changed
+from sessions.services import course_audit, course_changed, locked_course
 
 from .models import RiskAlert, RiskAssessment, RiskEpisode, SafetyPlan
 from .tasks import risk_alert_send
 
 Attendance = TherapySession.Attendance
-
-
-def _locked_course(course: Course) -> Course:
-    """The course's row, locked: two openings at once make one episode."""
-    return (
-        Course.objects.select_for_update(of=("self",))
-        .select_related("patient__clinic", "therapist")
-        .get(pk=course.pk)
-    )
 
 
 def alert_recipients(course: Course) -> list[User]:
@@ -100,7 +91,7 @@ def episode_open_for_measure(measure: Measure, by: User) -> RiskEpisode | None:
     alert is raised again if the answer comes from a later session than the episode's."""
     if not measure.self_harm_positive:
         return None
-    course = _locked_course(measure.course)
+    course = locked_course(measure.course)
     episode = RiskEpisode.objects.open().filter(course=course).select_related("session").first()
     if episode is not None:
         if measure.session_id not in (None, episode.session_id) and (
@@ -123,7 +114,7 @@ def episode_open(
     *, by: User, course: Course, reason: str, session: TherapySession | None = None
 ) -> RiskEpisode:
     """The therapist notes risk, at a session or between sessions."""
-    course = _locked_course(course)
+    course = locked_course(course)  # two openings at once make one episode
     if not course.is_open:
         raise ValidationError("This course is closed.")
     if RiskEpisode.objects.open().filter(course=course).exists():

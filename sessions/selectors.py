@@ -119,6 +119,11 @@ def session_measures(session: TherapySession) -> dict[str, Measure]:
     return {m.kind: m for m in Measure.objects.filter(session=session)}
 
 
+def taken_at(session: TherapySession, measures: list[Measure]) -> dict[str, Measure]:
+    """Of the course's measures (course_measures), those taken at this session, by kind."""
+    return {m.kind: m for m in measures if m.session_id == session.pk}
+
+
 def course_measures(course: Course) -> list[Measure]:
     """Every measure of the course with its session (None: taken at the assessment)."""
     return list(Measure.objects.filter(course=course).select_related("session"))
@@ -285,17 +290,23 @@ def workspace_draft_of(user, session: TherapySession) -> WorkspaceDraft | None:
 def next_session_today(user, *, after: TherapySession) -> TherapySession | None:
     """The user's next session today to record after `after`: booked later today (clinic's
     day), in a course they treat, not signed, not cancelled."""
-    zone = after.course.patient.clinic.zone
-    day = timezone.localtime(after.scheduled_start, zone).date()
-    end_of_day = timezone.make_aware(datetime.combine(day, time.max), zone)
+    _, end_of_day = _clinic_day(after.scheduled_start, after.course.patient.clinic.zone)
     return (
         _session_with_course(sessions_editable_by(user))
         .filter(scheduled_start__gt=after.scheduled_start, scheduled_start__lte=end_of_day)
         .filter(signed_at__isnull=True)
-        .exclude(attendance__in=[TherapySession.Attendance.CANCELLED])
-        .exclude(pk=after.pk)
+        .exclude(attendance=TherapySession.Attendance.CANCELLED)
         .order_by("scheduled_start")
         .first()
+    )
+
+
+def _clinic_day(moment, zone) -> tuple[datetime, datetime]:
+    """The first and last instant of the clinic's day that contains `moment`."""
+    day = timezone.localtime(moment, zone).date()
+    return (
+        timezone.make_aware(datetime.combine(day, time.min), zone),
+        timezone.make_aware(datetime.combine(day, time.max), zone),
     )
 
 
@@ -303,10 +314,7 @@ def day_of_work(user, now) -> dict[str, list[TherapySession]]:
     """The therapist's day, for their home: today's sessions (the clinic's day), earlier ones
     whose attendance is not recorded, and earlier notes to finish and sign; each in a course
     they treat that is open, soonest first. One query."""
-    zone = user.clinic.zone
-    day = timezone.localtime(now, zone).date()
-    start = timezone.make_aware(datetime.combine(day, time.min), zone)
-    end = timezone.make_aware(datetime.combine(day, time.max), zone)
+    start, end = _clinic_day(now, user.clinic.zone)
     Attendance = TherapySession.Attendance
     today = Q(scheduled_start__range=(start, end)) & ~Q(attendance=Attendance.CANCELLED)
     earlier = Q(scheduled_start__lt=start)
@@ -318,17 +326,17 @@ def day_of_work(user, now) -> dict[str, list[TherapySession]]:
         .filter(today | unrecorded | unsigned)
         .order_by("scheduled_start", "pk")
     )
-    day_of_work = {"today": [], "to_record": [], "to_sign": []}
+    work = {"today": [], "to_record": [], "to_sign": []}
     sessions = list(sessions)
     _mark_measures_due(sessions)
     for session in sessions:
         if session.scheduled_start >= start:
-            day_of_work["today"].append(session)
+            work["today"].append(session)
         elif session.attendance == Attendance.SCHEDULED:
-            day_of_work["to_record"].append(session)
+            work["to_record"].append(session)
         else:
-            day_of_work["to_sign"].append(session)
-    return day_of_work
+            work["to_sign"].append(session)
+    return work
 
 
 def _mark_measures_due(sessions: list[TherapySession]) -> None:

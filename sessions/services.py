@@ -99,10 +99,12 @@ def course_open(
     return course
 
 
-def _locked_course(course: Course) -> Course:
+def locked_course(course: Course) -> Course:
+    """The course's current row, locked for this transaction (the apps above lock it through
+    this too: the course first, then its sessions, in every service)."""
     return (
         Course.objects.select_for_update(of=("self",))
-        .select_related("patient__clinic")
+        .select_related("patient__clinic", "therapist")
         .get(pk=course.pk)
     )
 
@@ -129,7 +131,7 @@ def course_renegotiate(
     Added sessions are booked weekly after the last one; sessions beyond a shortened
     contract are cancelled, not deleted.
     """
-    course = _locked_course(course)
+    course = locked_course(course)
     check_current(course, based_on)
     if not course.is_open:
         raise ValidationError("The contract of a closed course cannot change.")
@@ -244,7 +246,7 @@ def _cancel_remaining(course: Course, reason: str) -> None:
 
 @transaction.atomic
 def course_complete(*, by: User, course: Course, ended_on: date) -> Course:
-    course = _locked_course(course)
+    course = locked_course(course)
     if course.status != Course.Status.ACTIVE:
         raise ValidationError("Only an active course can be completed.")
     held = course.sessions.held().values_list("number", flat=True)
@@ -268,7 +270,7 @@ def course_complete(*, by: User, course: Course, ended_on: date) -> Course:
 
 @transaction.atomic
 def course_end_early(*, by: User, course: Course, reason: str, ended_on: date) -> Course:
-    course = _locked_course(course)
+    course = locked_course(course)
     if not course.is_open:
         raise ValidationError("This course is already closed.")
     if not reason.strip():
@@ -304,7 +306,7 @@ def _locked_with_course(session: TherapySession) -> TherapySession:
     """The session locked after its course, in the order every service that changes both
     takes them (course, then session): a measure that opens a risk episode locks the course
     too, and the other order could deadlock with a contract change."""
-    Course.objects.select_for_update().filter(pk=session.course_id).values_list("pk").first()
+    locked_course(session.course)
     return _locked(session)
 
 
@@ -359,7 +361,7 @@ def session_reschedule(
 ) -> TherapySession:
     """Move a scheduled session; with `move_later`, its later scheduled sessions move by as
     many days too (each at its own time of day), as when a patient is away for a week."""
-    course = _locked_course(session.course)  # two moves in one course at once keep their order
+    course = locked_course(session.course)  # two moves in one course at once keep their order
     session = _locked(session)
     check_current(session, based_on)
     _check_changeable(session)

@@ -49,6 +49,7 @@ from .selectors import (
     session_get_for,
     session_measures,
     session_reminders,
+    taken_at,
     workspace_draft_of,
 )
 from .workspace import Workspace
@@ -129,9 +130,9 @@ def _course_context(request, course) -> dict:
         "course": course,
         "patient": patient,
         # What the measures table says beside a positive item 9: the risk's state now.
-        "risk_open": "risk open" in hooks.badges_of([course]).get(course.pk, []),
+        "risk_open": hooks.has_badge(course, hooks.RISK_OPEN),
         # Pending reminders this patient will not get (no consent, opted out, no channel).
-        "reminders_blocked": not patient.reminder_consent or patient.preferred_channel == "none",
+        "reminders_blocked": not patient.wants_reminders,
         "sessions": sessions,
         "strip": in_contract,
         "current": progress.next_session,
@@ -277,10 +278,10 @@ def session_page(request, session, *, status: int = 200):
     course = session.course
     _audit_view(request, session, course)
     is_author = is_treating(request.user, course)
-    measures = session_measures(session)
+    all_measures = course_measures(course)
+    measures = taken_at(session, all_measures)
     phase = session.phase
     note_fields = note_fields_of(session)
-    all_measures = course_measures(course)
     private = private_note_of(request.user, session) if is_author else None
     return render(
         request,
@@ -310,8 +311,8 @@ def session_page(request, session, *, status: int = 200):
             else None,
             "zone": course.patient.clinic.zone,
             "reminders": session_reminders(session),
-            "reminders_blocked": not course.patient.reminder_consent
-            or course.patient.preferred_channel == "none",
+            "reminders_blocked": not course.patient.wants_reminders,
+            "countersign": not session.signs_as_author(request.user),
             "prompt_termination": _prompt_termination(session),
         },
         status=status,
@@ -658,7 +659,7 @@ def _saved(session, to: str):
 
 def _workspace_context(request, workspace, draft) -> dict:
     session, course = workspace.session, workspace.course
-    measures = course_measures(course)
+    measures = workspace.course_measures
     return {
         "nav": "patients",
         "ws": workspace,
@@ -674,13 +675,13 @@ def _workspace_context(request, workspace, draft) -> dict:
         "prompt_termination": _prompt_termination(session),
         "draft": draft,
         "zone": course.patient.clinic.zone,
-        "countersign": session.note_author_id not in (None, request.user.pk),
+        "countersign": not session.signs_as_author(request.user),
         "fresh": request.method == "GET",
         "answer_choices": ANSWER_CHOICES,
         # The risk check is asked when due: risk open, an item 9 above 0 here, or one written.
         "risk_check_due": bool(session.risk_check_note)
         or any(m.self_harm_positive for m in measures if m.session_id == session.pk)
-        or "risk open" in hooks.badges_of([course]).get(course.pk, []),
+        or hooks.has_badge(course, hooks.RISK_OPEN),
     }
 
 

@@ -31,7 +31,7 @@ from ipt_clinic.versions import VERSION_FIELD, StaleEdit
 from . import services
 from .forms import AttendanceForm, MeasureForm, PrivateNoteForm, note_form_class
 from .models import ITEM_FIELDS, Measure, PrivateNote, TherapySession, WorkspaceDraft
-from .selectors import note_fields_of, private_note_of, session_measures
+from .selectors import course_measures, note_fields_of, private_note_of, taken_at
 
 Attendance = TherapySession.Attendance
 
@@ -115,7 +115,8 @@ class Workspace:
                 initial={"actual_minutes": session.planned_minutes},
                 versioned=session,
             )
-        taken = session_measures(session)
+        self.course_measures = course_measures(session.course)
+        taken = taken_at(session, self.course_measures)
         self.measures = {
             kind: MeasureForm(
                 data,
